@@ -1,0 +1,92 @@
+// Pass `artifact`: the bundle directory's files and manifest (SPEC §9), built in memory;
+// `writeBundle` publishes them atomically so a failed build leaves nothing behind.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { SourceFile } from "../load/source.ts";
+
+export const MANIFEST_SCHEMA_VERSION = 1;
+export const MODULE_FILE = "decision.mjs";
+export const MANIFEST_FILE = "manifest.json";
+
+export interface BundleStats {
+  readonly rulesIn: number;
+  readonly rulesPruned: number;
+  readonly regexSets: number;
+  readonly codeBytes: number;
+}
+
+export interface Manifest {
+  readonly schemaVersion: number;
+  readonly revision: string;
+  readonly compiler: { readonly name: string; readonly version: string };
+  readonly moduleFormat: number;
+  readonly module: string;
+  readonly files: Readonly<Record<string, string>>;
+  readonly stats: BundleStats;
+  readonly pruned: readonly string[];
+}
+
+export interface BundleFiles {
+  readonly manifest: Manifest;
+  /** File name → exact bytes, manifest included. */
+  readonly files: ReadonlyMap<string, string>;
+}
+
+export function sha256(text: string | Uint8Array): string {
+  return `sha256:${createHash("sha256").update(text).digest("hex")}`;
+}
+
+/** The revision: a digest of the sources by their paths relative to the policy root. */
+export function sourceRevision(files: readonly SourceFile[]): string {
+  const hash = createHash("sha256");
+  const ordered = [...files].sort((a, b) => (a.relativePath < b.relativePath ? -1 : 1));
+  for (const file of ordered) hash.update(`${file.relativePath}\u0000${file.text}\u0000`);
+  return `sha256:${hash.digest("hex")}`;
+}
+
+export function runArtifact(input: {
+  moduleCode: string;
+  revision: string;
+  compilerVersion: string;
+  moduleFormat: number;
+  stats: Omit<BundleStats, "codeBytes">;
+  pruned: readonly string[];
+}): BundleFiles {
+  const manifest: Manifest = {
+    schemaVersion: MANIFEST_SCHEMA_VERSION,
+    revision: input.revision,
+    compiler: { name: "rrc", version: input.compilerVersion },
+    moduleFormat: input.moduleFormat,
+    module: MODULE_FILE,
+    files: { [MODULE_FILE]: sha256(input.moduleCode) },
+    stats: { ...input.stats, codeBytes: Buffer.byteLength(input.moduleCode) },
+    pruned: [...input.pruned],
+  };
+  const files = new Map([
+    [MODULE_FILE, input.moduleCode],
+    [MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`],
+  ]);
+  return { manifest, files };
+}
+
+/** Writes into a sibling temporary directory, then swaps it into place. */
+export function writeBundle(outDir: string, bundle: BundleFiles): void {
+  const parent = dirname(outDir);
+  mkdirSync(parent, { recursive: true });
+  const staging = mkdtempSync(join(parent, `.${basename(outDir)}.tmp-`));
+  try {
+    for (const [name, text] of bundle.files) writeFileSync(join(staging, name), text);
+    if (existsSync(outDir)) {
+      const retired = `${staging}.old`;
+      renameSync(outDir, retired);
+      renameSync(staging, outDir);
+      rmSync(retired, { recursive: true, force: true });
+    } else {
+      renameSync(staging, outDir);
+    }
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,26 @@
+// Bundles the CLI, the authoring API and the benchmarks into dist/ with esbuild.
+// Dependencies stay external so native modules (re2) load from node_modules.
+import { existsSync } from "node:fs";
+import { build } from "esbuild";
+
+const entryPoints = {
+  cli: "compiler/cli/main.ts",
+  authoring: "compiler/authoring/index.ts",
+  "bench/decide.bench": "bench/decide.bench.ts",
+};
+
+// Entries not written yet are skipped so a partial checkout still installs.
+const present = Object.fromEntries(Object.entries(entryPoints).filter(([, file]) => existsSync(file)));
+
+await build({
+  entryPoints: present,
+  outdir: "dist",
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  sourcemap: "linked",
+  logLevel: "warning",
+  banner: { js: "import { createRequire as __rrcCreateRequire } from 'node:module'; const require = __rrcCreateRequire(import.meta.url);" },
+});
