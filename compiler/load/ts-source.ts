@@ -1,7 +1,7 @@
 // TypeScript policy files: type-checked together with ts-morph against the authoring API,
 // then evaluated. Diagnostics on the evaluated value are located by finding the string
 // literal that produced it (the document no longer remembers its syntax).
-import { type Diagnostic as TsDiagnostic, Node, Project, type SourceFile as TsSourceFile, ts } from "ts-morph";
+import type { Diagnostic as TsDiagnostic, SourceFile as TsSourceFile } from "ts-morph";
 import { evaluateTypeScriptPolicy } from "../bundle/evaluate-ts.ts";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
 import type { Span } from "../ir/index.ts";
@@ -13,6 +13,9 @@ export async function loadTypeScriptSources(
   diagnostics: DiagnosticBag,
 ): Promise<PolicySource[]> {
   if (files.length === 0) return [];
+  // Loaded on demand: ts-morph costs about half a second, which JSON-only runs never pay.
+  tsMorph = await import("ts-morph");
+  const { Project, ts } = tsMorph;
   const project = new Project({
     compilerOptions: {
       strict: true,
@@ -69,8 +72,10 @@ export async function loadTypeScriptSources(
   return sources;
 }
 
+let tsMorph: typeof import("ts-morph");
+
 function tsMessage(diagnostic: TsDiagnostic): string {
-  const text = ts.flattenDiagnosticMessageText(diagnostic.compilerObject.messageText, " ");
+  const text = tsMorph.ts.flattenDiagnosticMessageText(diagnostic.compilerObject.messageText, " ");
   return `TS${diagnostic.getCode()}: ${text}`;
 }
 
@@ -91,6 +96,7 @@ interface LiteralSite {
 
 function indexStringLiterals(tsFile: TsSourceFile): Map<string, LiteralSite[]> {
   const sites = new Map<string, LiteralSite[]>();
+  const { Node } = tsMorph;
   tsFile.forEachDescendant((node) => {
     if (!Node.isStringLiteral(node) && !Node.isNoSubstitutionTemplateLiteral(node)) return;
     const parent = node.getParent();
