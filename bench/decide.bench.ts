@@ -44,7 +44,7 @@ async function measure(size: number) {
   return { size, emittedNs: emitted!, interpreterNs: reference!, buildMs };
 }
 
-const rows = [];
+const rows: Awaited<ReturnType<typeof measure>>[] = [];
 for (const size of SIZES) rows.push(await measure(size));
 rmSync(workspace, { recursive: true, force: true });
 

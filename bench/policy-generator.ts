@@ -6,12 +6,27 @@ export function generatePolicy(ruleCount: number): PolicyDocument {
   const rules: Rule[] = [];
   for (let index = 0; rules.length < ruleCount; index++) {
     const service = `svc${index}`;
-    rules.push({ id: `${service}-read`, effect: "allow", methods: ["GET", "HEAD"], path: `^/${service}/items(/[0-9]+)?$` });
+    rules.push({
+      id: `${service}-read`,
+      effect: "allow",
+      methods: ["GET", "HEAD"],
+      path: `^/${service}/items(/[0-9]+)?$`,
+    });
     if (rules.length < ruleCount) {
-      rules.push({ id: `${service}-write`, effect: "allow", methods: ["POST", "PUT"], path: `^/${service}/items$` });
+      rules.push({
+        id: `${service}-write`,
+        effect: "allow",
+        methods: ["POST", "PUT"],
+        path: `^/${service}/items$`,
+      });
     }
     if (rules.length < ruleCount) {
-      rules.push({ id: `${service}-admin`, effect: "deny", priority: 900, path: `^/${service}/admin(/.*)?$` });
+      rules.push({
+        id: `${service}-admin`,
+        effect: "deny",
+        priority: 900,
+        path: `^/${service}/admin(/.*)?$`,
+      });
     }
   }
   return {
@@ -19,7 +34,14 @@ export function generatePolicy(ruleCount: number): PolicyDocument {
     targetCredentials: [{ id: "none", target: "upstream", auth: { type: "none" } }],
     proxyCredentials: [{ id: "caller", auth: { type: "apiKey", keys: [`sha256:${"0".repeat(64)}`] } }],
     proxies: [
-      { id: "api", target: "upstream", targetCredential: "none", credentials: ["caller"], default: "deny", rules },
+      {
+        id: "api",
+        target: "upstream",
+        targetCredential: "none",
+        credentials: ["caller"],
+        default: "deny",
+        rules,
+      },
     ],
   };
 }
@@ -33,7 +55,13 @@ export function benchmarkRequests(ruleCount: number) {
     const kind = n % 4;
     const method = kind === 1 ? "POST" : "GET";
     const path =
-      kind === 0 ? `/${service}/items/${n}` : kind === 1 ? `/${service}/items` : kind === 2 ? `/${service}/admin/x` : `/nope/${n}`;
+      kind === 0
+        ? `/${service}/items/${n}`
+        : kind === 1
+          ? `/${service}/items`
+          : kind === 2
+            ? `/${service}/admin/x`
+            : `/nope/${n}`;
     return { proxy: "api", credential: "caller", method, path, headers: {}, query: {} };
   });
 }

@@ -1,7 +1,8 @@
 // The compiler as a table of passes. Each pass is a function of its input and the shared
 // context; the pipeline stops after the first pass that reports an error.
-import type { PolicyDocument } from "./authoring/types.ts";
+
 import { type BundleFiles, runArtifact, sourceRevision } from "./artifact/index.ts";
+import type { PolicyDocument } from "./authoring/types.ts";
 import { runBundle } from "./bundle/index.ts";
 import { CompilerAssertion, type Diagnostic, DiagnosticBag } from "./diagnostics/diagnostic.ts";
 import { MODULE_FORMAT, runEmit } from "./emit/index.ts";
@@ -9,8 +10,8 @@ import { runFlatten } from "./flatten/index.ts";
 import type { FlatPolicy } from "./ir/index.ts";
 import { type LoadedSources, runLoad } from "./load/index.ts";
 import { packageVersion } from "./package-root.ts";
-import type { ValidatedPolicy } from "./validate/located.ts";
 import { runValidate } from "./validate/index.ts";
+import type { ValidatedPolicy } from "./validate/located.ts";
 
 export interface CompileOptions {
   readonly paths: readonly string[];
@@ -110,7 +111,10 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
       await pass.run(state, options, diagnostics);
     } catch (error) {
       if (!(error instanceof CompilerAssertion)) throw error;
-      diagnostics.report("RRC9001", { message: `internal compiler error in ${pass.name}: ${error.message}`, span: null });
+      diagnostics.report("RRC9001", {
+        message: `internal compiler error in ${pass.name}: ${error.message}`,
+        span: null,
+      });
     }
     timings.push({ pass: pass.name, ms: performance.now() - started });
     if (diagnostics.errorCount > 0) break;
@@ -141,6 +145,8 @@ function mergedDocument(policy: ValidatedPolicy): PolicyDocument {
 function portableSpans(flat: FlatPolicy, loaded: LoadedSources): FlatPolicy {
   const relative = new Map(loaded.files.map((file) => [file.path, file.relativePath]));
   return JSON.parse(
-    JSON.stringify(flat, (key, value) => (key === "file" && typeof value === "string" ? (relative.get(value) ?? value) : value)),
+    JSON.stringify(flat, (key, value) =>
+      key === "file" && typeof value === "string" ? (relative.get(value) ?? value) : value,
+    ),
   );
 }

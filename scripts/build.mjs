@@ -22,5 +22,7 @@ await build({
   packages: "external",
   sourcemap: "linked",
   logLevel: "warning",
-  banner: { js: "import { createRequire as __rrcCreateRequire } from 'node:module'; const require = __rrcCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __rrcCreateRequire } from 'node:module'; const require = __rrcCreateRequire(import.meta.url);",
+  },
 });

@@ -3,7 +3,16 @@
 
 export type Effect = "allow" | "deny";
 export type ScopeDefault = "allow" | "deny";
-export type HttpMethod = "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" | "TRACE" | "CONNECT";
+export type HttpMethod =
+  | "GET"
+  | "HEAD"
+  | "POST"
+  | "PUT"
+  | "PATCH"
+  | "DELETE"
+  | "OPTIONS"
+  | "TRACE"
+  | "CONNECT";
 export type Presence = "present" | "absent";
 /** Regex flags: only case-insensitive matching is supported. */
 export type RegexFlags = "" | "i";
@@ -100,7 +109,10 @@ export type TargetAuth =
   | { readonly type: "apiKey"; readonly header?: string; readonly secret: SecretRef }
   | { readonly type: "bearer"; readonly secret: SecretRef }
   | { readonly type: "basic"; readonly username: string; readonly password: SecretRef }
-  | { readonly type: "headers"; readonly headers: readonly { readonly name: string; readonly secret: SecretRef }[] }
+  | {
+      readonly type: "headers";
+      readonly headers: readonly { readonly name: string; readonly secret: SecretRef }[];
+    }
   | {
       readonly type: "oauth2";
       readonly tokenUrl: string;
@@ -123,7 +135,12 @@ export interface TargetCredential {
 export type Sha256Digest = `sha256:${string}`;
 
 export type ProxyAuth =
-  | { readonly type: "apiKey"; readonly keys: readonly Sha256Digest[]; readonly header?: string; readonly query?: string }
+  | {
+      readonly type: "apiKey";
+      readonly keys: readonly Sha256Digest[];
+      readonly header?: string;
+      readonly query?: string;
+    }
   | { readonly type: "bearer"; readonly tokens: readonly Sha256Digest[]; readonly prefix?: string }
   | { readonly type: "basic"; readonly username: string; readonly passwordHash: `scrypt:${string}` }
   | { readonly type: "jwt"; readonly tokens: readonly Sha256Digest[] }

@@ -28,7 +28,11 @@ export async function runCheck(paths: readonly string[], format: string | undefi
   return result.ok ? 0 : 1;
 }
 
-export async function runBuild(paths: readonly string[], out: string | undefined, format: string | undefined): Promise<number> {
+export async function runBuild(
+  paths: readonly string[],
+  out: string | undefined,
+  format: string | undefined,
+): Promise<number> {
   const chosen = checkFormat(format);
   requirePaths(paths);
   if (!out) throw new UsageError("`rrc build` needs --out <dir>");

@@ -2,7 +2,12 @@
 // memory from policies). `explain` traces the reference interpreter and checks that the
 // emitted module agrees with it.
 import { isDeepStrictEqual } from "node:util";
-import { type DecisionModule, importModuleSource, instantiateModule, loadBundle } from "../../runtime/bundle/load.ts";
+import {
+  type DecisionModule,
+  importModuleSource,
+  instantiateModule,
+  loadBundle,
+} from "../../runtime/bundle/load.ts";
 import type { Decider } from "../../runtime/decision/engine.ts";
 import { renderDiagnostics } from "../diagnostics/render.ts";
 import { createInterpreter } from "../interpret/index.ts";

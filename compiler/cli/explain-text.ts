@@ -1,10 +1,13 @@
 // `rrc explain`: the interpreter's trace as text a reviewer can follow.
-import type { Explanation, RuleTrace } from "../interpret/index.ts";
+
 import type { DecisionRequest } from "../../runtime/decision/types.ts";
+import type { Explanation, RuleTrace } from "../interpret/index.ts";
 
 export function renderExplanation(request: DecisionRequest, explanation: Explanation): string {
   const out: string[] = [];
-  out.push(`request  ${request.method} ${request.path}  (proxy \`${request.proxy}\`, credential \`${request.credential}\`)`);
+  out.push(
+    `request  ${request.method} ${request.path}  (proxy \`${request.proxy}\`, credential \`${request.credential}\`)`,
+  );
   if (explanation.canonicalPath !== null && explanation.canonicalPath !== request.path) {
     out.push(`path     canonical form \`${explanation.canonicalPath}\``);
   }
@@ -17,9 +20,15 @@ export function renderExplanation(request: DecisionRequest, explanation: Explana
     out.push(`  => ${scope.outcome} ${how}`);
   }
   const decision = explanation.decision;
-  const by = decision.rule ? ` by ${decision.scope} rule \`${decision.rule}\`` : decision.scope ? ` by ${decision.scope} default` : "";
+  const by = decision.rule
+    ? ` by ${decision.scope} rule \`${decision.rule}\``
+    : decision.scope
+      ? ` by ${decision.scope} default`
+      : "";
   out.push("");
-  out.push(`verdict  ${decision.verdict.toUpperCase()}${by}  (status ${decision.status}, code ${decision.code})`);
+  out.push(
+    `verdict  ${decision.verdict.toUpperCase()}${by}  (status ${decision.status}, code ${decision.code})`,
+  );
   return `${out.join("\n")}\n`;
 }
 

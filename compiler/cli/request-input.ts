@@ -34,7 +34,9 @@ export function checkRequest(value: unknown): DecisionRequest {
     if (map === undefined) continue;
     if (!isRecord(map)) throw new UsageError(`request field \`${key}\` must be an object`);
     for (const [name, field] of Object.entries(map)) {
-      const ok = typeof field === "string" || (Array.isArray(field) && field.every((item) => typeof item === "string"));
+      const ok =
+        typeof field === "string" ||
+        (Array.isArray(field) && field.every((item) => typeof item === "string"));
       if (!ok) throw new UsageError(`\`${key}.${name}\` must be a string or an array of strings`);
     }
   }

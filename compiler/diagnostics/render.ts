@@ -5,7 +5,11 @@ import type { Diagnostic } from "./diagnostic.ts";
 
 export type DiagnosticFormat = "pretty" | "json" | "github";
 
-export function renderDiagnostics(diagnostics: readonly Diagnostic[], format: DiagnosticFormat, dropped = 0): string {
+export function renderDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  format: DiagnosticFormat,
+  dropped = 0,
+): string {
   if (format === "json") {
     const errors = diagnostics.filter((item) => item.severity === "error").length;
     return `${JSON.stringify({ errors, warnings: diagnostics.length - errors, dropped, diagnostics }, null, 2)}\n`;
@@ -26,7 +30,11 @@ function pretty(item: Diagnostic, excerpts: ExcerptSource): string {
       const gutter = String(line).length;
       const pad = " ".repeat(gutter);
       const width = Math.max(1, Math.min(length, sourceLine.length - column + 1));
-      out.push(`${pad} |`, `${line} | ${sourceLine}`, `${pad} | ${" ".repeat(column - 1)}${"^".repeat(width)}`);
+      out.push(
+        `${pad} |`,
+        `${line} | ${sourceLine}`,
+        `${pad} | ${" ".repeat(column - 1)}${"^".repeat(width)}`,
+      );
     }
   }
   for (const note of item.notes ?? []) {

@@ -12,7 +12,13 @@ export class Code {
   }
 }
 
-export type Literal = string | number | boolean | null | readonly Literal[] | { readonly [key: string]: Literal };
+export type Literal =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly Literal[]
+  | { readonly [key: string]: Literal };
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const RESERVED = new Set(
@@ -30,7 +36,11 @@ export function identifier(name: string): Code {
 
 /** A JavaScript string literal that cannot end early or break a line. */
 export function stringLiteral(value: string): Code {
-  return new Code(JSON.stringify(value).replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029"));
+  return new Code(
+    JSON.stringify(value)
+      .replace(/\u2028/g, "\\u2028")
+      .replace(/\u2029/g, "\\u2029"),
+  );
 }
 
 export function numberLiteral(value: number): Code {

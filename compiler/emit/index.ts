@@ -26,7 +26,9 @@ export function runEmit(input: EmitInput): EmitOutput {
   const tables = lowerTables(input.flat);
   const regexSets = tables.scopes.reduce(
     (count, scope) =>
-      count + (scope.pathPatterns.length > 0 ? 1 : 0) + scope.fields.filter((field) => field.patterns.length > 0).length,
+      count +
+      (scope.pathPatterns.length > 0 ? 1 : 0) +
+      scope.fields.filter((field) => field.patterns.length > 0).length,
     0,
   );
   const engine = join(packageRoot(), "runtime", "decision", "engine.ts");

@@ -1,7 +1,7 @@
 // Lowers the flattened IR into the engine's integer-indexed tables: per scope one RE2.Set
 // of path patterns mapping to the rules that use them, field sets for the other checks,
 // and a precomputed reporting rank per rule.
-import { parseJsonPath } from "../../runtime/request/json-path.ts";
+
 import {
   FIELD_BODY,
   FIELD_HEADER,
@@ -12,17 +12,31 @@ import {
   type ScopeTable,
   type Tables,
 } from "../../runtime/decision/tables.ts";
+import { parseJsonPath } from "../../runtime/request/json-path.ts";
 import { assert } from "../diagnostics/diagnostic.ts";
 import { type FlatPolicy, type IrPattern, type IrRule, type IrScope, SCOPE_KINDS } from "../ir/index.ts";
 import { toSetPattern } from "../regex/set-pattern.ts";
 
-export const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"] as const;
+export const METHODS = [
+  "GET",
+  "HEAD",
+  "POST",
+  "PUT",
+  "PATCH",
+  "DELETE",
+  "OPTIONS",
+  "TRACE",
+  "CONNECT",
+] as const;
 const DECL_LIMIT = 2 ** 21;
 
 /** Lower is reported first: higher priority, then scope order, then declaration order. */
 export function reportRank(rule: IrRule): number {
   assert(rule.declIndex < DECL_LIMIT, "too many rules in one entity");
-  return ((1000 - rule.priority) * SCOPE_KINDS.length + SCOPE_KINDS.indexOf(rule.scope)) * DECL_LIMIT + rule.declIndex;
+  return (
+    ((1000 - rule.priority) * SCOPE_KINDS.length + SCOPE_KINDS.indexOf(rule.scope)) * DECL_LIMIT +
+    rule.declIndex
+  );
 }
 
 export function lowerTables(policy: FlatPolicy): Tables {
@@ -73,7 +87,10 @@ function lowerScope(scope: IrScope): ScopeTable {
       const parsed = kind === FIELD_BODY ? parseJsonPath(key) : null;
       assert(parsed === null || parsed.ok, `unchecked JSONPath reached emit: ${key}`);
       at = fields.length;
-      fields.push({ table: { kind, key, segments: parsed?.ok ? parsed.segments : null }, pool: new PatternPool() });
+      fields.push({
+        table: { kind, key, segments: parsed?.ok ? parsed.segments : null },
+        pool: new PatternPool(),
+      });
       fieldIndex.set(name, at);
     }
     return at;
@@ -82,7 +99,9 @@ function lowerScope(scope: IrScope): ScopeTable {
   const rules: RuleTable[] = scope.rules.map((rule, index) => {
     if (rule.path) {
       const at = paths.add(rule.path);
-      (pathRules[at] ??= []).push(index);
+      const users = pathRules[at] ?? [];
+      users.push(index);
+      pathRules[at] = users;
     } else {
       anyPathRules.push(index);
     }
@@ -105,7 +124,10 @@ function lowerScope(scope: IrScope): ScopeTable {
       deny: rule.effect === "deny",
       rank: reportRank(rule),
       credentials: rule.credentials,
-      methods: (rule.methods ?? []).reduce((mask, method) => mask | (1 << METHODS.indexOf(method as never)), 0),
+      methods: (rule.methods ?? []).reduce(
+        (mask, method) => mask | (1 << METHODS.indexOf(method as never)),
+        0,
+      ),
       needsBody: rule.body.length > 0,
       checks,
     };

@@ -85,7 +85,13 @@ function toScope(kind: ScopeKind, owner: Located<ScopeOwner>): IrScope {
   return { kind, entity: owner.value.id, default: owner.value.default ?? "allow", rules };
 }
 
-function toRule(rule: Rule, kind: ScopeKind, owner: Located<ScopeOwner>, path: DocumentPath, declIndex: number): IrRule {
+function toRule(
+  rule: Rule,
+  kind: ScopeKind,
+  owner: Located<ScopeOwner>,
+  path: DocumentPath,
+  declIndex: number,
+): IrRule {
   const ignoreCase = rule.flags === "i";
   const locate = (...more: (string | number)[]) => owner.source.locate([...path, ...more]);
   const pattern = (source: string | undefined, ...more: (string | number)[]): IrPattern | null =>

@@ -2,12 +2,22 @@
 // time, one regex at a time. It is slow on purpose; the emitted module must agree with
 // it on verdict and reported rule for every request.
 import type RE2 from "re2";
-import { DECISION_CODES, type Decision, type DecisionCode, type DecisionRequest } from "../../runtime/decision/types.ts";
 import { hasAmbiguousField, isCanonicalMethod, readBody } from "../../runtime/decision/request-checks.ts";
+import {
+  DECISION_CODES,
+  type Decision,
+  type DecisionCode,
+  type DecisionRequest,
+} from "../../runtime/decision/types.ts";
 import { canonicalizePath } from "../../runtime/request/canonical-path.ts";
 import { collectHeader, collectQuery } from "../../runtime/request/fields.ts";
 import { jsonText } from "../../runtime/request/json-body.ts";
-import { type JsonPathSegment, parseJsonPath, selectClaim, selectJsonPath } from "../../runtime/request/json-path.ts";
+import {
+  type JsonPathSegment,
+  parseJsonPath,
+  selectClaim,
+  selectJsonPath,
+} from "../../runtime/request/json-path.ts";
 import type { FlatPolicy, IrFieldCheck, IrPattern, IrRule, IrScope, ScopeKind } from "../ir/index.ts";
 import { compileSingle } from "../regex/set-pattern.ts";
 
@@ -80,12 +90,15 @@ export function createInterpreter(policy: FlatPolicy): Interpreter {
     }
     const scopes = pair.scopes.map((index) => policy.scopes[index]!);
 
-    const credentialHolds = (rule: IrRule) => rule.credentials === null || rule.credentials.includes(request.credential);
+    const credentialHolds = (rule: IrRule) =>
+      rule.credentials === null || rule.credentials.includes(request.credential);
     const methodHolds = (rule: IrRule) => rule.methods === null || rule.methods.includes(request.method);
     const pathHolds = (rule: IrRule) => rule.path === null || test(rule.path, path);
     // SPEC §5: a body rule that could apply needs an inspectable body, whatever else it checks.
     const needsBody = scopes.some((scope) =>
-      scope.rules.some((rule) => rule.body.length > 0 && credentialHolds(rule) && methodHolds(rule) && pathHolds(rule)),
+      scope.rules.some(
+        (rule) => rule.body.length > 0 && credentialHolds(rule) && methodHolds(rule) && pathHolds(rule),
+      ),
     );
     let body: unknown;
     if (needsBody) {
@@ -112,7 +125,8 @@ export function createInterpreter(policy: FlatPolicy): Interpreter {
     const checkHolds = (kind: "headers" | "query" | "body" | "token", check: IrFieldCheck): boolean => {
       const found = values(kind, check.key);
       const pattern = check.pattern;
-      const some = pattern === null ? found.length > 0 : found.some((value) => value !== null && test(pattern, value));
+      const some =
+        pattern === null ? found.length > 0 : found.some((value) => value !== null && test(pattern, value));
       return check.presence === "present" ? some : !some;
     };
     const firstFailure = (rule: IrRule): RulePart | null => {
@@ -165,10 +179,23 @@ function verdictOf(
   bestDeny: { rule: IrRule } | null,
   bestAllow: { rule: IrRule } | null,
 ): Decision {
-  if (bestDeny) return { verdict: "deny", status: 403, code: "rule-denied", scope: bestDeny.rule.scope, rule: bestDeny.rule.id };
+  if (bestDeny)
+    return {
+      verdict: "deny",
+      status: 403,
+      code: "rule-denied",
+      scope: bestDeny.rule.scope,
+      rule: bestDeny.rule.id,
+    };
   const defaulted = traces.find((trace) => trace.outcome === "deny");
   if (defaulted) {
-    return { verdict: "deny", status: 403, code: "default-denied", scope: defaulted.scope.kind as ScopeKind, rule: null };
+    return {
+      verdict: "deny",
+      status: 403,
+      code: "default-denied",
+      scope: defaulted.scope.kind as ScopeKind,
+      rule: null,
+    };
   }
   return {
     verdict: "allow",

@@ -44,7 +44,12 @@ function nearestNode(root: Node, path: DocumentPath): Node {
   return root;
 }
 
-function reportDuplicateKeys(root: Node, file: SourceFile, lines: LineIndex, diagnostics: DiagnosticBag): boolean {
+function reportDuplicateKeys(
+  root: Node,
+  file: SourceFile,
+  lines: LineIndex,
+  diagnostics: DiagnosticBag,
+): boolean {
   let clean = true;
   const visit = (node: Node): void => {
     if (node.type === "object") {
@@ -59,7 +64,9 @@ function reportDuplicateKeys(root: Node, file: SourceFile, lines: LineIndex, dia
           diagnostics.report("RRC1007", {
             message: `duplicate key \`${key}\``,
             span: lines.span(file.path, keyNode.offset, keyNode.length),
-            notes: [{ message: "first defined here", span: lines.span(file.path, first.offset, first.length) }],
+            notes: [
+              { message: "first defined here", span: lines.span(file.path, first.offset, first.length) },
+            ],
           });
         } else {
           seen.set(key, keyNode);

@@ -100,7 +100,8 @@ function indexStringLiterals(tsFile: TsSourceFile): Map<string, LiteralSite[]> {
   tsFile.forEachDescendant((node) => {
     if (!Node.isStringLiteral(node) && !Node.isNoSubstitutionTemplateLiteral(node)) return;
     const parent = node.getParent();
-    const property = parent && Node.isPropertyAssignment(parent) ? parent.getName().replace(/^["']|["']$/g, "") : null;
+    const property =
+      parent && Node.isPropertyAssignment(parent) ? parent.getName().replace(/^["']|["']$/g, "") : null;
     const list = sites.get(node.getLiteralText()) ?? [];
     list.push({ offset: node.getStart(), length: node.getWidth(), property });
     sites.set(node.getLiteralText(), list);

@@ -1,7 +1,7 @@
 // The merged policy after validation: every entity remembers where it was written.
-import type { PolicySource } from "../load/source.ts";
-import type { DocumentPath } from "../load/source.ts";
-import type { Proxy, ProxyCredential, Target, TargetCredential } from "../authoring/types.ts";
+
+import type { ProxyCredential, Proxy as ProxyEntity, Target, TargetCredential } from "../authoring/types.ts";
+import type { DocumentPath, PolicySource } from "../load/source.ts";
 
 export interface Located<T> {
   readonly value: T;
@@ -13,7 +13,7 @@ export interface ValidatedPolicy {
   readonly targets: readonly Located<Target>[];
   readonly targetCredentials: readonly Located<TargetCredential>[];
   readonly proxyCredentials: readonly Located<ProxyCredential>[];
-  readonly proxies: readonly Located<Proxy>[];
+  readonly proxies: readonly Located<ProxyEntity>[];
 }
 
 export const ENTITY_LISTS = ["targets", "targetCredentials", "proxyCredentials", "proxies"] as const;

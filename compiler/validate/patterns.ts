@@ -1,12 +1,13 @@
 // Checks of the little languages inside a policy: RE2 regexes (reported at the exact
 // character), JSONPaths, claim paths and target URLs.
+
+import { isValidClaimPath, parseJsonPath } from "../../runtime/request/json-path.ts";
 import type { Filter, Meter, RequestMatch, Rule } from "../authoring/types.ts";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
 import type { Span } from "../ir/index.ts";
 import type { DocumentPath, PolicySource } from "../load/source.ts";
 import { checkRegex } from "../regex/check.ts";
 import { rawOffsetInJsonString } from "../regex/source-offset.ts";
-import { isValidClaimPath, parseJsonPath } from "../../runtime/request/json-path.ts";
 import type { Located, ValidatedPolicy } from "./located.ts";
 
 type Site = { source: PolicySource; path: DocumentPath };
@@ -31,7 +32,8 @@ export function checkPatterns(policy: ValidatedPolicy, diagnostics: DiagnosticBa
       checkMeter(meter, { source: proxy.source, path: [...proxy.path, "meters", index] }, diagnostics);
     });
   }
-  for (const target of policy.targets) checkUrl(target.value.url, { ...target, path: [...target.path, "url"] }, diagnostics);
+  for (const target of policy.targets)
+    checkUrl(target.value.url, { ...target, path: [...target.path, "url"] }, diagnostics);
 }
 
 function checkRule(rule: Rule, site: Site, diagnostics: DiagnosticBag): void {
@@ -42,7 +44,9 @@ function checkRule(rule: Rule, site: Site, diagnostics: DiagnosticBag): void {
       if (check.value !== undefined) regex(check.value, flags, at(site, field, index, "value"), diagnostics);
     });
   }
-  rule.body?.forEach((check, index) => jsonPath(check.path, at(site, "body", index, "path"), diagnostics));
+  rule.body?.forEach((check, index) => {
+    jsonPath(check.path, at(site, "body", index, "path"), diagnostics);
+  });
   rule.token?.forEach((check, index) => {
     if (!isValidClaimPath(check.claim)) {
       diagnostics.report("RRC3007", {
@@ -61,10 +65,14 @@ function checkMatch(match: RequestMatch | undefined, site: Site, diagnostics: Di
 function checkFilter(filter: Filter, site: Site, diagnostics: DiagnosticBag): void {
   checkMatch(filter.match, site, diagnostics);
   if (filter.op === "mask") {
-    filter.patterns?.forEach((pattern, index) => regex(pattern, "", at(site, "patterns", index), diagnostics));
+    filter.patterns?.forEach((pattern, index) => {
+      regex(pattern, "", at(site, "patterns", index), diagnostics);
+    });
     return;
   }
-  filter.paths.forEach((path, index) => jsonPath(path, at(site, "paths", index), diagnostics));
+  filter.paths.forEach((path, index) => {
+    jsonPath(path, at(site, "paths", index), diagnostics);
+  });
 }
 
 function checkMeter(meter: Meter, site: Site, diagnostics: DiagnosticBag): void {
@@ -83,7 +91,10 @@ function checkUrl(url: string, site: Site, diagnostics: DiagnosticBag): void {
     problem = "not a URL";
   }
   if (problem) {
-    diagnostics.report("RRC3008", { message: `invalid target URL \`${url}\`: ${problem}`, span: locate(site) });
+    diagnostics.report("RRC3008", {
+      message: `invalid target URL \`${url}\`: ${problem}`,
+      span: locate(site),
+    });
   }
 }
 

@@ -45,7 +45,9 @@ export function checkMemberIds(
     diagnostics.report("RRC3010", {
       message: `duplicate ${field === "rules" ? "rule" : "meter"} id \`${member.id}\``,
       span: owner.source.locate([...owner.path, field, index, "id"]),
-      notes: [{ message: "first defined here", span: owner.source.locate([...owner.path, field, first, "id"]) }],
+      notes: [
+        { message: "first defined here", span: owner.source.locate([...owner.path, field, first, "id"]) },
+      ],
     });
   });
 }
@@ -63,13 +65,20 @@ export function checkReferences(policy: ValidatedPolicy, diagnostics: Diagnostic
     });
 
   for (const credential of policy.targetCredentials) {
-    if (!targets.has(credential.value.target)) missing(credential, ["target"], "target", credential.value.target);
+    if (!targets.has(credential.value.target))
+      missing(credential, ["target"], "target", credential.value.target);
   }
-  const owners = [...policy.targets, ...policy.targetCredentials, ...policy.proxyCredentials, ...policy.proxies];
+  const owners = [
+    ...policy.targets,
+    ...policy.targetCredentials,
+    ...policy.proxyCredentials,
+    ...policy.proxies,
+  ];
   for (const owner of owners) {
     owner.value.rules?.forEach((rule, ruleIndex) => {
       rule.credentials?.forEach((id, index) => {
-        if (!proxyCredentials.has(id)) missing(owner, ["rules", ruleIndex, "credentials", index], "proxy credential", id);
+        if (!proxyCredentials.has(id))
+          missing(owner, ["rules", ruleIndex, "credentials", index], "proxy credential", id);
       });
     });
   }
@@ -83,7 +92,9 @@ export function checkReferences(policy: ValidatedPolicy, diagnostics: Diagnostic
       diagnostics.report("RRC3005", {
         message: `target credential \`${targetCredential}\` is for target \`${upstream.value.target}\`, not \`${target}\``,
         span: proxy.source.locate([...proxy.path, "targetCredential"]),
-        notes: [{ message: "its target is set here", span: upstream.source.locate([...upstream.path, "target"]) }],
+        notes: [
+          { message: "its target is set here", span: upstream.source.locate([...upstream.path, "target"]) },
+        ],
       });
     }
     credentials.forEach((id, index) => {

@@ -44,7 +44,10 @@ export function validateShape(source: PolicySource, diagnostics: DiagnosticBag):
   }
   // ajv reported only combinator errors: still a shape error, said once.
   if (reported === 0) {
-    diagnostics.report("RRC2007", { message: "document does not match the policy schema", span: source.locate([]) });
+    diagnostics.report("RRC2007", {
+      message: "document does not match the policy schema",
+      span: source.locate([]),
+    });
   }
   return false;
 }
@@ -61,7 +64,12 @@ function describe(error: ErrorObject, path: DocumentPath): Described {
   const last = path[path.length - 1];
   const parentKey = path[path.length - 2];
   const data = error.data;
-  if (error.keyword === "type" && typeof data === "string" && typeof last === "string" && SECRET_FIELDS.has(last)) {
+  if (
+    error.keyword === "type" &&
+    typeof data === "string" &&
+    typeof last === "string" &&
+    SECRET_FIELDS.has(last)
+  ) {
     return {
       code: "RRC3003",
       message: "plaintext secret in policy",
@@ -82,14 +90,18 @@ function describe(error: ErrorObject, path: DocumentPath): Described {
   switch (error.keyword) {
     case "additionalProperties": {
       const field = String(error.params.additionalProperty);
-      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const known = Object.keys(
+        (error.parentSchema as { properties?: object } | undefined)?.properties ?? {},
+      );
       const suggestion = closest(field, known);
       return {
         code: "RRC2001",
         message: `unknown field \`${field}\``,
         path: [...path, field],
         part: "key",
-        help: suggestion ? `did you mean \`${suggestion}\`?` : `known fields: ${known.map((k) => `\`${k}\``).join(", ")}`,
+        help: suggestion
+          ? `did you mean \`${suggestion}\`?`
+          : `known fields: ${known.map((k) => `\`${k}\``).join(", ")}`,
       };
     }
     case "required":

@@ -17,7 +17,11 @@ const canWrite = (access: Access) => access.startsWith("readwrite");
 const isAdmin = (access: Access) => access.endsWith("+admin");
 
 /** The credentials a proxy accepts: the table's callers for it, then any extra ones. */
-export function acceptedCredentials(table: AccessTable, proxy: string, extra: readonly string[] = []): string[] {
+export function acceptedCredentials(
+  table: AccessTable,
+  proxy: string,
+  extra: readonly string[] = [],
+): string[] {
   return [...Object.keys(table[proxy] ?? {}), ...extra];
 }
 
@@ -29,7 +33,8 @@ export function acceptedCredentials(table: AccessTable, proxy: string, extra: re
  */
 export function accessRules(table: AccessTable, proxy: string, extra: readonly string[] = []): Rule[] {
   const grants = Object.entries(table[proxy] ?? {});
-  const holders = (test: (access: Access) => boolean) => grants.filter(([, access]) => test(access)).map(([id]) => id);
+  const holders = (test: (access: Access) => boolean) =>
+    grants.filter(([, access]) => test(access)).map(([id]) => id);
   const readers = holders(canRead);
   const writers = holders(canWrite);
   const admins = holders(isAdmin);
@@ -44,7 +49,11 @@ export function accessRules(table: AccessTable, proxy: string, extra: readonly s
   }
   if (admins.length > 0) {
     rules.push(
-      allow("admin-api", { path: ADMIN_PATH, credentials: admins, notes: "admin access: any method on the admin API" }),
+      allow("admin-api", {
+        path: ADMIN_PATH,
+        credentials: admins,
+        notes: "admin access: any method on the admin API",
+      }),
     );
   }
   if (others.length > 0) {

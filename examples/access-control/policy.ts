@@ -48,15 +48,24 @@ export default definePolicy({
   proxyCredentials: [
     {
       id: "key_4a2f",
-      auth: { type: "apiKey", keys: ["sha256:15c36e67e217d45b4c5735ae576186ad40050544a5a70d632eda4e5fb9cdd01d"] },
+      auth: {
+        type: "apiKey",
+        keys: ["sha256:15c36e67e217d45b4c5735ae576186ad40050544a5a70d632eda4e5fb9cdd01d"],
+      },
     },
     {
       id: "key_9c1e",
-      auth: { type: "apiKey", keys: ["sha256:9e01ed7200e6fb51564d984e4fc0870d20fa6cc4c0fc4f9271fb4427689983b9"] },
+      auth: {
+        type: "apiKey",
+        keys: ["sha256:9e01ed7200e6fb51564d984e4fc0870d20fa6cc4c0fc4f9271fb4427689983b9"],
+      },
     },
     {
       id: "key_2b7d",
-      auth: { type: "apiKey", keys: ["sha256:71774f35a137de306b3429fab17c02ac53eeced3b541b17d3b4810083ff46adb"] },
+      auth: {
+        type: "apiKey",
+        keys: ["sha256:71774f35a137de306b3429fab17c02ac53eeced3b541b17d3b4810083ff46adb"],
+      },
     },
     {
       id: "user-sso",

@@ -57,12 +57,20 @@ export async function loadBundle(directory: string): Promise<LoadedBundle> {
 export async function importModuleSource(text: string): Promise<DecisionModule> {
   let module: DecisionModule;
   try {
-    module = (await import(`data:text/javascript;base64,${Buffer.from(text).toString("base64")}`)) as DecisionModule;
+    module = (await import(
+      `data:text/javascript;base64,${Buffer.from(text).toString("base64")}`
+    )) as DecisionModule;
   } catch (error) {
-    throw new BundleError("bundle-module-invalid", `decision module failed to load: ${(error as Error).message}`);
+    throw new BundleError(
+      "bundle-module-invalid",
+      `decision module failed to load: ${(error as Error).message}`,
+    );
   }
   if (module.format !== SUPPORTED_MODULE_FORMAT || typeof module.instantiate !== "function") {
-    throw new BundleError("bundle-version-unsupported", `decision module format ${String(module.format)} is not supported`);
+    throw new BundleError(
+      "bundle-version-unsupported",
+      `decision module format ${String(module.format)} is not supported`,
+    );
   }
   return module;
 }
@@ -88,7 +96,10 @@ function readManifest(directory: string): Manifest {
     throw new BundleError("bundle-manifest-invalid", "manifest.json lacks its file list");
   }
   if (manifest.schemaVersion !== SUPPORTED_MANIFEST_VERSION) {
-    throw new BundleError("bundle-version-unsupported", `manifest schema ${String(manifest.schemaVersion)} is not supported`);
+    throw new BundleError(
+      "bundle-version-unsupported",
+      `manifest schema ${String(manifest.schemaVersion)} is not supported`,
+    );
   }
   if (typeof manifest.module !== "string" || !Object.hasOwn(manifest.files, manifest.module)) {
     throw new BundleError("bundle-manifest-invalid", "manifest.json does not list its module");

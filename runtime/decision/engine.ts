@@ -27,7 +27,11 @@ export interface Re2Set {
 }
 
 export interface Re2Module {
-  Set: new (patterns: readonly string[], flags?: string, options?: { anchor?: string; maxMem?: number }) => Re2Set;
+  Set: new (
+    patterns: readonly string[],
+    flags?: string,
+    options?: { anchor?: string; maxMem?: number },
+  ) => Re2Set;
 }
 
 export interface Decider {

@@ -51,8 +51,10 @@ export function readBody(body: unknown, limit: number): BodyValue {
     if (size > limit) return { ok: false, code: "body-too-large" };
     const parsed = parseJsonBody(body);
     if (parsed.ok) return { ok: true, value: parsed.value };
-    return { ok: false, code: parsed.reason === "duplicate-key" ? "ambiguous-request" : "body-not-inspectable" };
+    return {
+      ok: false,
+      code: parsed.reason === "duplicate-key" ? "ambiguous-request" : "body-not-inspectable",
+    };
   }
   return { ok: true, value: body };
 }
-

@@ -75,13 +75,19 @@ describe("rrc check formats", () => {
     expect(result.status).toBe(1);
     const parsed = JSON.parse(result.stdout);
     expect(parsed.errors).toBeGreaterThan(0);
-    expect(parsed.diagnostics[0]).toMatchObject({ code: "RRC2001", severity: "error", span: { line: 4, column: 49 } });
+    expect(parsed.diagnostics[0]).toMatchObject({
+      code: "RRC2001",
+      severity: "error",
+      span: { line: 4, column: 49 },
+    });
   });
 
   it("github: workflow annotations", () => {
     const result = runCli(["check", policy, "--format", "github"]);
     expect(result.status).toBe(1);
-    expect(result.stdout).toMatch(/^::error file=.*format-policy\.json,line=4,col=49,title=RRC2001::unknown field/m);
+    expect(result.stdout).toMatch(
+      /^::error file=.*format-policy\.json,line=4,col=49,title=RRC2001::unknown field/m,
+    );
   });
 
   it("accepts a valid policy with exit 0", () => {
@@ -127,7 +133,9 @@ describe("rrc eval and explain", () => {
   });
 
   it("explains scope by scope", () => {
-    const result = runCli(["explain", "--bundle", bundle, "--request", "-"], { input: JSON.stringify(request) });
+    const result = runCli(["explain", "--bundle", bundle, "--request", "-"], {
+      input: JSON.stringify(request),
+    });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain("canonical form `/orders/42`");
     expect(result.stdout).toContain("✔ allow `read-orders` (priority 500) matched");
@@ -145,7 +153,9 @@ describe("rrc eval and explain", () => {
     expect(runCli(["build", JSON_EXAMPLE, "--out", tampered]).status).toBe(0);
     const file = join(tampered, "decision.mjs");
     writeFileSync(file, readFileSync(file, "utf8").replace('"read-orders"', '"read-orderz"'));
-    const result = runCli(["eval", "--bundle", tampered, "--request", "-"], { input: JSON.stringify(request) });
+    const result = runCli(["eval", "--bundle", tampered, "--request", "-"], {
+      input: JSON.stringify(request),
+    });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("[bundle-digest-mismatch]");
   });

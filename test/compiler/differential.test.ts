@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, expect, it } from "vitest";
-import { buildThreeWays } from "../support/three-ways.ts";
 import { policyArb, requestArb } from "../support/random-policy.ts";
+import { buildThreeWays } from "../support/three-ways.ts";
 
 const POLICIES = 25;
 const REQUESTS_PER_POLICY = 420;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runBundle } from "../../compiler/bundle/index.ts";
-import { Code, dataLiteral, identifier, js, stringLiteral } from "../../compiler/emit/code.ts";
+import { type Code, dataLiteral, identifier, js, stringLiteral } from "../../compiler/emit/code.ts";
 import { runEmit } from "../../compiler/emit/index.ts";
 import type { FlatPolicy, IrRule, Span } from "../../compiler/ir/index.ts";
 import { importModuleSource, instantiateModule } from "../../runtime/bundle/load.ts";
@@ -39,7 +39,14 @@ function hostileRule(id: string, index: number, text: string): IrRule {
     priority: 500,
     methods: null,
     path: { source: `^/h${index}$`, ignoreCase: false, span },
-    headers: [{ key: "x-h", presence: "present", pattern: { source: `^\\Q${text}\\E$`, ignoreCase: false, span }, span }],
+    headers: [
+      {
+        key: "x-h",
+        presence: "present",
+        pattern: { source: `^\\Q${text}\\E$`, ignoreCase: false, span },
+        span,
+      },
+    ],
     query: [{ key: text, presence: "present", pattern: null, span }],
     body: [],
     token: [{ key: text, presence: "absent", pattern: null, span }],
@@ -68,7 +75,14 @@ describe("emit with hostile ids (validation bypassed)", () => {
           target: HOSTILE[1]!,
           targetCredential: HOSTILE[2]!,
           options: { allowPathParameters: false, allowDoubleEncoding: false, bodyLimit: 1024 },
-          pairs: [{ credential: HOSTILE[7]!, scopes: [0, 1, 2, 3], inspectedHeaders: ["x-h"], inspectedQuery: HOSTILE }],
+          pairs: [
+            {
+              credential: HOSTILE[7]!,
+              scopes: [0, 1, 2, 3],
+              inspectedHeaders: ["x-h"],
+              inspectedQuery: HOSTILE,
+            },
+          ],
         },
       ],
     };
@@ -111,16 +125,27 @@ describe("full pipeline with hostile strings in allowed places", () => {
     writeFileSync(
       file,
       JSON.stringify({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a hostile URL on purpose
         targets: [{ id: "t", url: "http://127.0.0.1:9/`${x}`/*/" }],
         targetCredentials: [{ id: "tc", target: "t", auth: { type: "none" } }],
-        proxyCredentials: [{ id: "c", auth: { type: "apiKey", keys: [`sha256:${"a".repeat(64)}`], header: "x-`k'" } }],
-        proxies: [{ id: "p", target: "t", targetCredential: "tc", credentials: ["c"], default: "allow", rules }],
+        proxyCredentials: [
+          { id: "c", auth: { type: "apiKey", keys: [`sha256:${"a".repeat(64)}`], header: "x-`k'" } },
+        ],
+        proxies: [
+          { id: "p", target: "t", targetCredential: "tc", credentials: ["c"], default: "allow", rules },
+        ],
       }),
     );
     const built = await buildThreeWays([file]);
     try {
       HOSTILE.forEach((text, index) => {
-        const request = { proxy: "p", credential: "c", method: "GET", path: `/h${index}`, query: { [text]: "1" } };
+        const request = {
+          proxy: "p",
+          credential: "c",
+          method: "GET",
+          path: `/h${index}`,
+          query: { [text]: "1" },
+        };
         expect(built.decide(request)).toMatchObject({ verdict: "deny", rule: `hostile-${index}` });
         expect(built.decide({ ...request, query: {} })).toMatchObject({ verdict: "allow" });
       });

@@ -4,7 +4,18 @@ import fc from "fast-check";
 import type { HttpMethod, PolicyDocument, Rule } from "../../compiler/authoring/types.ts";
 import type { DecisionRequest } from "../../runtime/decision/types.ts";
 
-const PATH_REGEXES = ["^/a", "^/api/users(/.*)?$", "admin", "^/[ab]+$", "b$", "^/(a|b)/", ".*", "^/API", "/x/?$", "é"];
+const PATH_REGEXES = [
+  "^/a",
+  "^/api/users(/.*)?$",
+  "admin",
+  "^/[ab]+$",
+  "b$",
+  "^/(a|b)/",
+  ".*",
+  "^/API",
+  "/x/?$",
+  "é",
+];
 const HEADER_NAMES = ["x-a", "x-b", "X-Tenant"];
 const QUERY_NAMES = ["q", "Q", "debug"];
 const VALUE_REGEXES = ["^1$", "^[a-c]+$", "2", "^$", "^null$", "true", "^A"];
@@ -24,9 +35,12 @@ function ruleArb(index: number, credentialIds: readonly string[]): fc.Arbitrary<
         priority: fc.constantFrom(...PRIORITIES),
         methods: fc.subarray(METHODS, { minLength: 1 }),
         path: fc.constantFrom(...PATH_REGEXES),
-        headers: fc.array(fc.record({ name: fc.constantFrom(...HEADER_NAMES), value: maybeValue, presence }), {
-          maxLength: 2,
-        }),
+        headers: fc.array(
+          fc.record({ name: fc.constantFrom(...HEADER_NAMES), value: maybeValue, presence }),
+          {
+            maxLength: 2,
+          },
+        ),
         query: fc.array(fc.record({ name: fc.constantFrom(...QUERY_NAMES), value: maybeValue, presence }), {
           maxLength: 1,
         }),
@@ -52,7 +66,9 @@ function clean<T extends object>(value: T): T {
 function rulesArb(credentialIds: readonly string[]): fc.Arbitrary<Rule[]> {
   return fc
     .integer({ min: 0, max: 6 })
-    .chain((count) => fc.tuple(...Array.from({ length: count }, (_, index) => ruleArb(index, credentialIds))));
+    .chain((count) =>
+      fc.tuple(...Array.from({ length: count }, (_, index) => ruleArb(index, credentialIds))),
+    );
 }
 
 const scopeDefault = fc.constantFrom<"allow" | "deny" | undefined>(undefined, "allow", "deny");
@@ -81,7 +97,9 @@ export function policyArb(): fc.Arbitrary<PolicyDocument> {
     })
     .map((shape) =>
       clean({
-        targets: [{ id: "t", url: "http://127.0.0.1:9", default: shape.targetDefault, rules: shape.targetRules }],
+        targets: [
+          { id: "t", url: "http://127.0.0.1:9", default: shape.targetDefault, rules: shape.targetRules },
+        ],
         targetCredentials: [
           {
             id: "tc",
@@ -111,7 +129,23 @@ export function policyArb(): fc.Arbitrary<PolicyDocument> {
     );
 }
 
-const SEGMENTS = ["a", "b", "api", "admin", "users", "x", "API", ".", "..", "", "%61", "%2F", "é", "a;b", "%2561"];
+const SEGMENTS = [
+  "a",
+  "b",
+  "api",
+  "admin",
+  "users",
+  "x",
+  "API",
+  ".",
+  "..",
+  "",
+  "%61",
+  "%2F",
+  "é",
+  "a;b",
+  "%2561",
+];
 const FIELD_VALUES = ["1", "abc", "2", "", "A", "true", "null", "ab"];
 
 const fieldValue = fc.oneof(
@@ -136,7 +170,9 @@ export function requestArb(): fc.Arbitrary<DecisionRequest> {
       credential: fc.constantFrom("c0", "c1", "c2", "c9"),
       method: fc.constantFrom("GET", "POST", "DELETE", "GET", "POST", "PUT", "get"),
       path: fc.array(fc.constantFrom(...SEGMENTS), { maxLength: 4 }).map((parts) => `/${parts.join("/")}`),
-      headers: fc.dictionary(fc.constantFrom("x-a", "X-A", "x-b", "x-tenant", "other"), fieldValue, { maxKeys: 3 }),
+      headers: fc.dictionary(fc.constantFrom("x-a", "X-A", "x-b", "x-tenant", "other"), fieldValue, {
+        maxKeys: 3,
+      }),
       query: fc.dictionary(fc.constantFrom("q", "Q", "debug", "z"), fieldValue, { maxKeys: 2 }),
       body: fc.oneof(
         fc.constant(undefined),
@@ -145,9 +181,16 @@ export function requestArb(): fc.Arbitrary<DecisionRequest> {
         fc.constantFrom("{", '{"a":1,"a":2}', "", '{"a":"' + "x".repeat(80) + '"}'),
       ),
       claims: fc.option(
-        fc.record({ sub: fc.constantFrom(...FIELD_VALUES), org: fc.record({ roles: fc.array(jsonScalar) }), n: jsonScalar }, {
-          requiredKeys: [],
-        }),
+        fc.record(
+          {
+            sub: fc.constantFrom(...FIELD_VALUES),
+            org: fc.record({ roles: fc.array(jsonScalar) }),
+            n: jsonScalar,
+          },
+          {
+            requiredKeys: [],
+          },
+        ),
         { nil: undefined },
       ),
     },
