@@ -39,6 +39,7 @@ export const CATALOGUE = {
   RRC3009: { severity: "warning", title: "proxy accepts no credentials" },
   RRC3010: { severity: "error", title: "duplicate rule id within an entity" },
   RRC3011: { severity: "error", title: "invalid header name" },
+  RRC3012: { severity: "error", title: "one key digest names two credentials" },
   // 4xxx: regular expressions
   RRC4001: { severity: "error", title: "regex is not valid RE2 syntax" },
   RRC4002: { severity: "error", title: "lookaround cannot run in linear time" },

@@ -42,8 +42,18 @@ export async function loadTypeScriptSources(
   }
   if (typeErrors > 0) return [];
 
+  // A file other policy files import, with no default export, is a helper module.
+  const imported = new Set<string>();
+  for (const file of files) {
+    for (const declaration of project.getSourceFileOrThrow(file.absolutePath).getImportDeclarations()) {
+      const target = declaration.getModuleSpecifierSourceFile();
+      if (target) imported.add(target.getFilePath());
+    }
+  }
   const sources: PolicySource[] = [];
   for (const file of files) {
+    const helper = project.getSourceFileOrThrow(file.absolutePath);
+    if (imported.has(helper.getFilePath()) && !helper.getDefaultExportSymbol()) continue;
     const evaluation = await evaluateTypeScriptPolicy(file.absolutePath);
     const lines = new LineIndex(file.text);
     const tsFile = project.getSourceFileOrThrow(file.absolutePath);

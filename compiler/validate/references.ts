@@ -68,6 +68,7 @@ export function checkReferences(policy: ValidatedPolicy, diagnostics: Diagnostic
     if (!targets.has(credential.value.target))
       missing(credential, ["target"], "target", credential.value.target);
   }
+  checkSharedDigests(policy, diagnostics);
   const owners = [
     ...policy.targets,
     ...policy.targetCredentials,
@@ -106,5 +107,31 @@ export function checkReferences(policy: ValidatedPolicy, diagnostics: Diagnostic
         span: proxy.source.locate([...proxy.path, "credentials"]),
       });
     }
+  }
+}
+
+/** A presented key must identify exactly one credential (SPEC §3: hash-map look-ups). */
+function checkSharedDigests(policy: ValidatedPolicy, diagnostics: DiagnosticBag): void {
+  const seen = new Map<string, { entity: Located<unknown>; path: (string | number)[] }>();
+  for (const credential of policy.proxyCredentials) {
+    const auth = credential.value.auth;
+    const field = auth.type === "apiKey" ? "keys" : auth.type === "bearer" || auth.type === "jwt" ? "tokens" : null;
+    if (!field) continue;
+    const digests = (auth as { keys?: readonly string[]; tokens?: readonly string[] })[field] ?? [];
+    digests.forEach((digest, index) => {
+      const path = ["auth", field, index];
+      const first = seen.get(digest);
+      if (!first) {
+        seen.set(digest, { entity: credential, path });
+        return;
+      }
+      if (first.entity === credential) return;
+      diagnostics.report("RRC3012", {
+        message: `key digest is also used by credential \`${(first.entity.value as { id: string }).id}\``,
+        span: credential.source.locate([...credential.path, ...path]),
+        notes: [{ message: "first used here", span: first.entity.source.locate([...first.entity.path, ...first.path]) }],
+        help: "one key must identify one caller; give each credential its own key",
+      });
+    });
   }
 }

@@ -1,6 +1,6 @@
 // Access levels, and the rule generator that turns an access table into proxy rules.
 // Imported by policy.ts; it is a helper, not a policy of its own.
-import { allow, definePolicy, deny, type Rule } from "rrc";
+import { allow, deny, type Rule } from "rrc";
 
 /** What a caller may do on one proxy. `+admin` adds the admin API; nothing else does. */
 export type Access = "read" | "readwrite" | "read+admin" | "readwrite+admin";
@@ -68,7 +68,3 @@ export function accessRules(table: AccessTable, proxy: string, extra: readonly s
   }
   return rules;
 }
-
-// `rrc` loads every .ts file of a policy directory as a policy, helpers included, and
-// requires a default export from each: this module contributes nothing.
-export default definePolicy({});
