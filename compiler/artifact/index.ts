@@ -1,6 +1,6 @@
 // Pass `artifact`: the bundle directory's files and manifest (SPEC §9), built in memory;
 // `writeBundle` publishes them atomically so a failed build leaves nothing behind.
-import { createHash } from "node:crypto";
+import { createHash, createPrivateKey, sign } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { SourceFile } from "../load/source.ts";
@@ -8,6 +8,7 @@ import type { SourceFile } from "../load/source.ts";
 export const MANIFEST_SCHEMA_VERSION = 1;
 export const MODULE_FILE = "decision.mjs";
 export const MANIFEST_FILE = "manifest.json";
+export const SIGNATURE_FILE = "signature";
 
 export interface BundleStats {
   readonly rulesIn: number;
@@ -89,4 +90,16 @@ export function writeBundle(outDir: string, bundle: BundleFiles): void {
     rmSync(staging, { recursive: true, force: true });
     throw error;
   }
+}
+
+/** Adds a detached Ed25519 signature over the manifest's exact bytes (which carry every
+ * file's digest). Ed25519 is deterministic, so signed builds stay byte-identical. */
+export function signBundle(bundle: BundleFiles, privateKeyPem: string): BundleFiles {
+  const key = createPrivateKey(privateKeyPem);
+  if (key.asymmetricKeyType !== "ed25519") throw new Error("the signing key must be an Ed25519 private key");
+  const manifest = bundle.files.get(MANIFEST_FILE)!;
+  const signature = sign(null, Buffer.from(manifest), key).toString("base64");
+  const files = new Map(bundle.files);
+  files.set(SIGNATURE_FILE, `${signature}\n`);
+  return { manifest: bundle.manifest, files };
 }

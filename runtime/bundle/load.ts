@@ -1,6 +1,6 @@
 // Loading a decision bundle: the manifest is read, every file's digest verified, and only
 // then the module imported and instantiated. Any failure refuses the whole bundle.
-import { createHash } from "node:crypto";
+import { createHash, type KeyObject, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import RE2 from "re2";
@@ -17,7 +17,9 @@ export type BundleErrorCode =
   | "bundle-manifest-invalid"
   | "bundle-version-unsupported"
   | "bundle-digest-mismatch"
-  | "bundle-module-invalid";
+  | "bundle-module-invalid"
+  | "bundle-unsigned"
+  | "bundle-signature-invalid";
 
 export class BundleError extends Error {
   override readonly name = "BundleError";
@@ -42,8 +44,16 @@ export interface LoadedBundle {
   readonly decider: Decider;
 }
 
-export async function loadBundle(directory: string): Promise<LoadedBundle> {
-  const manifest = readManifest(directory);
+export interface LoadOptions {
+  /** When given, the bundle must carry a valid Ed25519 signature by this key. */
+  readonly verifyKey?: KeyObject;
+}
+
+export async function loadBundle(directory: string, options: LoadOptions = {}): Promise<LoadedBundle> {
+  // The manifest is read once: the bytes verified are the bytes parsed.
+  const manifestBytes = readManifestBytes(directory);
+  if (options.verifyKey) verifySignature(directory, manifestBytes, options.verifyKey);
+  const manifest = parseManifest(manifestBytes);
   const moduleText = verifiedFile(directory, manifest, manifest.module);
   for (const name of Object.keys(manifest.files)) verifiedFile(directory, manifest, name);
   const module = await importModuleSource(moduleText);
@@ -79,16 +89,18 @@ export function instantiateModule(module: DecisionModule): Decider {
   return module.instantiate({ RE2: RE2 as unknown as Re2Module });
 }
 
-function readManifest(directory: string): Manifest {
-  let text: string;
+function readManifestBytes(directory: string): Buffer {
   try {
-    text = readFileSync(join(directory, "manifest.json"), "utf8");
+    return readFileSync(join(directory, "manifest.json"));
   } catch {
     throw new BundleError("bundle-unreadable", `no manifest.json in \`${directory}\``);
   }
+}
+
+function parseManifest(bytes: Buffer): Manifest {
   let manifest: Manifest;
   try {
-    manifest = JSON.parse(text) as Manifest;
+    manifest = JSON.parse(bytes.toString("utf8")) as Manifest;
   } catch {
     throw new BundleError("bundle-manifest-invalid", "manifest.json is not valid JSON");
   }
@@ -122,4 +134,20 @@ function verifiedFile(directory: string, manifest: Manifest, name: string): stri
     throw new BundleError("bundle-digest-mismatch", `bundle file \`${name}\` does not match its digest`);
   }
   return bytes.toString("utf8");
+}
+
+function verifySignature(directory: string, manifest: Buffer, key: KeyObject): void {
+  let signature: string;
+  try {
+    signature = readFileSync(join(directory, "signature"), "utf8").trim();
+  } catch {
+    throw new BundleError("bundle-unsigned", "bundle has no signature, and a verify key was given");
+  }
+  let valid = false;
+  try {
+    valid = verify(null, manifest, key, Buffer.from(signature, "base64"));
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new BundleError("bundle-signature-invalid", "bundle signature does not verify with the given key");
 }

@@ -2,7 +2,7 @@
 // repeated fields, and reading a body that a body rule must inspect.
 import { collectHeader, collectQuery, type FieldMap } from "../request/fields.ts";
 import { parseJsonBody } from "../request/json-body.ts";
-import type { DecisionCode } from "./types.ts";
+import { type DecisionCode, PENDING_BODY } from "./types.ts";
 
 const EMPTY: FieldMap = Object.freeze({});
 
@@ -45,6 +45,7 @@ export type BodyValue = { ok: true; value: unknown } | { ok: false; code: Decisi
  * then select nothing. A body that cannot be inspected is refused, never passed. */
 export function readBody(body: unknown, limit: number): BodyValue {
   if (body === undefined || body === null) return { ok: true, value: undefined };
+  if (body === PENDING_BODY) return { ok: false, code: "body-required" };
   if (typeof body === "string" || body instanceof Uint8Array) {
     const size = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
     if (size === 0) return { ok: true, value: undefined };

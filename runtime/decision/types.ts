@@ -37,6 +37,12 @@ export const DECISION_CODES = {
   "ambiguous-request": 400,
   "body-not-inspectable": 400,
   "body-too-large": 413,
+  // Internal, never sent: the request's body was PENDING_BODY and a body rule could apply,
+  // so the gateway must read the body (bounded) and decide again.
+  "body-required": 0,
 } as const;
+
+/** Stands for a body the gateway has not read yet; see `body-required`. */
+export const PENDING_BODY: unique symbol = Symbol.for("rrc.pending-body");
 
 export type DecisionCode = keyof typeof DECISION_CODES;

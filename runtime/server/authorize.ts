@@ -1,0 +1,91 @@
+// Stage `authorize`: the bundle's decision module decides (SPEC §4–§5). The body is read
+// only when a rule that could apply needs it: the first decision is made with the body
+// pending, and only a `body-required` answer makes the gateway read it (bounded) and
+// decide again.
+import type { IncomingMessage } from "node:http";
+import type { Decision } from "../decision/types.ts";
+import { PENDING_BODY } from "../decision/types.ts";
+import type { RequestContext } from "./context.ts";
+
+export type BodyRead = { ok: true; body: Buffer } | { ok: false; tooLarge: boolean };
+
+export async function authorize(context: RequestContext): Promise<Decision> {
+  const proxy = context.proxy!;
+  const request = {
+    proxy: proxy.id,
+    credential: context.credential!,
+    method: context.request.method ?? "",
+    path: context.rest,
+    headers: context.request.headersDistinct as Record<string, string[]>,
+    query: context.query,
+    body: PENDING_BODY as unknown,
+    claims: context.claims,
+  };
+  let started = process.hrtime.bigint();
+  let decision = context.state.decider.decide(request);
+  let elapsed = process.hrtime.bigint() - started;
+  if (decision.code === "body-required") {
+    const read = await readBody(context.request, proxy.bodyLimit);
+    if (!read.ok) {
+      return read.tooLarge ? TOO_LARGE : BODY_UNREADABLE;
+    }
+    context.body = read.body;
+    request.body = read.body;
+    started = process.hrtime.bigint();
+    decision = context.state.decider.decide(request);
+    elapsed += process.hrtime.bigint() - started;
+  }
+  context.decisionUs = Number(elapsed) / 1000;
+  return decision;
+}
+
+const TOO_LARGE: Decision = Object.freeze({
+  verdict: "deny",
+  status: 413,
+  code: "body-too-large",
+  scope: null,
+  rule: null,
+});
+const BODY_UNREADABLE: Decision = Object.freeze({
+  verdict: "deny",
+  status: 400,
+  code: "body-not-inspectable",
+  scope: null,
+  rule: null,
+});
+
+/** Reads at most `limit` bytes; one byte more means too large (the rest is not read). */
+export function readBody(request: IncomingMessage, limit: number): Promise<BodyRead> {
+  return new Promise((resolve) => {
+    const declared = Number(request.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limit) {
+      resolve({ ok: false, tooLarge: true });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (result: BodyRead) => {
+      if (settled) return;
+      settled = true;
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.off("error", onError);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.pause();
+        finish({ ok: false, tooLarge: true });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish({ ok: true, body: Buffer.concat(chunks, size) });
+    const onError = () => finish({ ok: false, tooLarge: false });
+    request.on("data", onData);
+    request.on("end", onEnd);
+    request.on("error", onError);
+  });
+}

@@ -1,0 +1,42 @@
+// The per-request context: created once, in full, when a request arrives, and passed
+// through every stage (one hidden class, no per-stage objects).
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { PolicyState, ProxyRuntime } from "./policy-state.ts";
+
+export class RequestContext {
+  readonly requestId: string;
+  readonly startedAt: number;
+  proxy: ProxyRuntime | null = null;
+  credential: string | null = null;
+  claims: Readonly<Record<string, unknown>> | null = null;
+  stripHeaders: readonly string[] = [];
+  stripQuery: readonly string[] = [];
+  rest = "/";
+  rawQuery = "";
+  query: Record<string, string[]> = {};
+  canonicalPath: string | null = null;
+  body: Buffer | null = null;
+  verdict: "allow" | "deny" = "deny";
+  status = 0;
+  code = "";
+  scope: string | null = null;
+  rule: string | null = null;
+  decisionUs = 0;
+  upstreamStatus: number | null = null;
+  upstreamStartedAt = 0;
+  logged = false;
+
+  constructor(
+    readonly request: IncomingMessage,
+    readonly response: ServerResponse,
+    readonly state: PolicyState,
+  ) {
+    this.requestId = randomUUID();
+    this.startedAt = performance.now();
+  }
+
+  get clientAddress(): string {
+    return this.request.socket.remoteAddress ?? "unknown";
+  }
+}

@@ -1,0 +1,119 @@
+// Stage `forward`: the canonical request goes to the target through its undici Pool,
+// streaming both ways (no stream.pipeline, no fetch: SPEC §13 measured both slower). The
+// upstream credential is injected; the caller's is stripped. When a response filter
+// applies, a 2xx body is collected instead and handed to the filter stage.
+import { Writable } from "node:stream";
+import type { Dispatcher } from "undici";
+import type { FilterPlan } from "../filter/index.ts";
+import type { RequestContext } from "./context.ts";
+import { forwardHeaders, responseHeaders } from "./headers.ts";
+import { type ProblemCode, sendProblem } from "./problems.ts";
+import { stripQuery } from "./request-target.ts";
+
+export interface CollectedResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: Buffer;
+}
+
+export type ForwardOutcome =
+  | { kind: "streamed" }
+  | { kind: "collected"; response: CollectedResponse }
+  | { kind: "failed"; code: ProblemCode };
+
+const TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
+
+class TooLarge extends Error {}
+
+export async function forward(
+  context: RequestContext,
+  plan: FilterPlan | null,
+  filterLimit: number,
+): Promise<ForwardOutcome> {
+  const proxy = context.proxy!;
+  const request = context.request;
+  let injected: readonly (readonly [string, string])[];
+  try {
+    injected = proxy.upstreamAuth.headers();
+  } catch {
+    return { kind: "failed", code: "upstream-auth-unavailable" };
+  }
+  const query = stripQuery(context.rawQuery, context.stripQuery);
+  const headers = forwardHeaders({
+    request,
+    requestId: context.requestId,
+    clientAddress: context.clientAddress,
+    drop: [...context.stripHeaders, ...proxy.upstreamAuth.ownedHeaders],
+    set: injected,
+    identityEncoding: plan !== null,
+  });
+  const controller = new AbortController();
+  const response = context.response;
+  const onClose = () => {
+    if (!response.writableFinished) controller.abort();
+  };
+  response.once("close", onClose);
+  let collected: CollectedResponse | null = null;
+  context.upstreamStartedAt = performance.now();
+  try {
+    await proxy.pool.stream(
+      {
+        path: proxy.basePath + context.canonicalPath! + (query ? `?${query}` : ""),
+        method: request.method as Dispatcher.HttpMethod,
+        headers,
+        body: context.body ?? (hasBody(request) ? request : null),
+        signal: controller.signal,
+      },
+      ({ statusCode, headers: upstreamHeaders }) => {
+        context.upstreamStatus = statusCode;
+        if (plan !== null && statusCode >= 200 && statusCode < 300) {
+          return collector(filterLimit, (body) => {
+            collected = { statusCode, headers: upstreamHeaders, body };
+          });
+        }
+        const outgoing = responseHeaders(upstreamHeaders);
+        outgoing["x-request-id"] = context.requestId;
+        outgoing["x-rrc-code"] = "access-granted";
+        response.writeHead(statusCode, outgoing);
+        return response;
+      },
+    );
+  } catch (error) {
+    if (controller.signal.aborted) return { kind: "failed", code: "request-timeout" };
+    if (error instanceof TooLarge) return { kind: "failed", code: "response-too-large" };
+    const code = (error as { code?: string }).code ?? "";
+    return { kind: "failed", code: TIMEOUTS.has(code) ? "upstream-timeout" : "upstream-unreachable" };
+  } finally {
+    response.off("close", onClose);
+  }
+  return collected ? { kind: "collected", response: collected } : { kind: "streamed" };
+}
+
+function hasBody(request: RequestContext["request"]): boolean {
+  const length = request.headers["content-length"];
+  return (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined;
+}
+
+function collector(limit: number, done: (body: Buffer) => void): Writable {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > limit) {
+        callback(new TooLarge());
+        return;
+      }
+      chunks.push(chunk);
+      callback();
+    },
+    final(callback) {
+      done(Buffer.concat(chunks, size));
+      callback();
+    },
+  });
+}
+
+export function failForward(context: RequestContext, code: ProblemCode): void {
+  sendProblem(context.response, code, context.requestId);
+}

@@ -1,0 +1,98 @@
+// Which headers cross the gateway. Requests lose hop-by-hop headers (RFC 9110 §7.6.1),
+// headers that make upstreams reinterpret the method or path, the caller's credential
+// and anything the upstream credential owns; responses lose hop-by-hop headers.
+import type { IncomingMessage } from "node:http";
+
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+];
+
+/** SPEC §5: these make some upstreams use another method or path than the one decided on. */
+const REINTERPRETING = ["x-http-method-override", "x-http-method", "x-method-override", "x-original-url", "x-rewrite-url"];
+
+const ALWAYS_DROPPED = new Set([...HOP_BY_HOP, ...REINTERPRETING, "host", "x-request-id", "x-forwarded-for"]);
+
+export interface ForwardHeaderInput {
+  readonly request: IncomingMessage;
+  readonly requestId: string;
+  readonly clientAddress: string;
+  /** Lower-case names to drop (the caller's credential, names the upstream auth owns). */
+  readonly drop: readonly string[];
+  /** Headers to set (lower-case names): upstream credential, and so on. */
+  readonly set: readonly (readonly [string, string])[];
+  /** When a response filter will run, ask for an uncompressed body. */
+  readonly identityEncoding: boolean;
+}
+
+/** Flat [name, value, …] list, as undici accepts, keeping repeated headers. */
+export function forwardHeaders(input: ForwardHeaderInput): string[] {
+  const raw = input.request.rawHeaders;
+  const connectionListed = listedInConnection(input.request.headers.connection);
+  const out: string[] = [];
+  let forwardedFor = "";
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index]!.toLowerCase();
+    const value = raw[index + 1]!;
+    if (name === "x-forwarded-for") {
+      forwardedFor = forwardedFor ? `${forwardedFor}, ${value}` : value;
+      continue;
+    }
+    if (ALWAYS_DROPPED.has(name) || connectionListed.has(name) || input.drop.includes(name)) continue;
+    if (input.identityEncoding && name === "accept-encoding") continue;
+    out.push(name, value);
+  }
+  for (const [name, value] of input.set) out.push(name, value);
+  out.push("x-forwarded-for", forwardedFor ? `${forwardedFor}, ${input.clientAddress}` : input.clientAddress);
+  out.push("x-request-id", input.requestId);
+  if (input.identityEncoding) out.push("accept-encoding", "identity");
+  return out;
+}
+
+function listedInConnection(value: string | undefined): Set<string> {
+  if (!value) return new Set();
+  return new Set(
+    value
+      .split(",")
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+const RESPONSE_DROPPED = new Set([...HOP_BY_HOP]);
+
+/** Upstream response headers for the caller, minus hop-by-hop ones. */
+export function responseHeaders(
+  upstream: Readonly<Record<string, string | string[] | undefined>>,
+  drop: ReadonlySet<string> = RESPONSE_DROPPED,
+): Record<string, string | string[]> {
+  const connectionListed = listedInConnection(
+    typeof upstream.connection === "string" ? upstream.connection : undefined,
+  );
+  const out: Record<string, string | string[]> = {};
+  for (const name of Object.keys(upstream)) {
+    const value = upstream[name];
+    if (value === undefined || drop.has(name) || connectionListed.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Headers dropped when the gateway rewrites the body (filters). */
+export const REWRITTEN_BODY_DROPPED = new Set([
+  ...RESPONSE_DROPPED,
+  "content-length",
+  "content-encoding",
+  "etag",
+  "content-md5",
+  "digest",
+  "content-range",
+  "accept-ranges",
+]);

@@ -1,0 +1,50 @@
+// Stage `log`: one decision record per request, and the metrics, once the response is
+// done. Records carry ids, the canonical path and outcomes only: never headers, query
+// values or bodies, so no secret can reach a log.
+import type { DecisionLog } from "../observe/decision-log.ts";
+import type { GatewayMetrics } from "../observe/metrics.ts";
+import type { RequestContext } from "./context.ts";
+
+export interface Observers {
+  readonly log: DecisionLog;
+  readonly metrics: GatewayMetrics;
+}
+
+export function logDecision(context: RequestContext, observers: Observers): void {
+  if (context.logged) return;
+  context.logged = true;
+  const response = context.response;
+  const status = context.status || response.statusCode;
+  const proxy = context.proxy?.id ?? null;
+  observers.log.write({
+    time: new Date().toISOString(),
+    requestId: context.requestId,
+    proxy,
+    credential: context.credential,
+    method: context.request.method ?? "",
+    path: context.canonicalPath ?? context.rest,
+    verdict: context.verdict,
+    status,
+    code: context.code || String(response.getHeader("x-rrc-code") ?? ""),
+    scope: context.scope,
+    rule: context.rule,
+    meter: null,
+    decisionUs: Math.round(context.decisionUs * 1000) / 1000,
+    totalMs: Math.round((performance.now() - context.startedAt) * 1000) / 1000,
+    upstreamStatus: context.upstreamStatus,
+  });
+  if (proxy !== null) {
+    observers.metrics.decision(
+      proxy,
+      context.credential,
+      context.verdict,
+      context.scope,
+      context.code,
+      context.rule,
+      context.decisionUs / 1e6,
+    );
+    if (context.upstreamStartedAt > 0) {
+      observers.metrics.upstream(proxy, context.upstreamStatus, (performance.now() - context.upstreamStartedAt) / 1000);
+    }
+  }
+}

@@ -1,0 +1,182 @@
+// `rrc serve`: loads and verifies one bundle, builds its policy state in full, and serves.
+// Reload (SIGHUP, --watch or `reload()`) builds the next state completely before an atomic
+// swap; a failed reload keeps the running policy. Shutdown drains in-flight requests.
+import { unwatchFile, watchFile } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { join } from "node:path";
+import type { KeyObject } from "node:crypto";
+import { loadBundle } from "../bundle/load.ts";
+import { startAdminServer } from "../observe/admin-server.ts";
+import { DecisionLog, type LogSink } from "../observe/decision-log.ts";
+import { GatewayMetrics } from "../observe/metrics.ts";
+import type { SecretContext } from "../secrets/resolve.ts";
+import { Gateway } from "./gateway.ts";
+import { buildPolicyState, type PolicyState, type UpstreamTimeouts } from "./policy-state.ts";
+import { problemBody, PROBLEMS } from "./problems.ts";
+import { InflightTracker } from "./inflight.ts";
+
+export interface ServeOptions {
+  readonly bundleDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly adminHost: string;
+  /** null: no admin port. */
+  readonly adminPort: number | null;
+  readonly verifyKey?: KeyObject;
+  readonly watch: boolean;
+  readonly log: LogSink;
+  readonly hideRules: boolean;
+  readonly filterLimit: number;
+  readonly upstream: UpstreamTimeouts;
+  /** Slow clients: time to send headers, and the whole request. */
+  readonly clientHeadersMs: number;
+  readonly clientRequestMs: number;
+  readonly maxHeaderBytes: number;
+  readonly secrets: SecretContext;
+  readonly drainMs: number;
+  /** Reload outcomes, for the CLI to print. */
+  readonly onReload?: (result: { ok: boolean; revision?: string; error?: string }) => void;
+}
+
+export interface RunningGateway {
+  readonly port: number;
+  readonly adminPort: number | null;
+  readonly revision: string;
+  reload(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function startGateway(options: ServeOptions): Promise<RunningGateway> {
+  const metrics = new GatewayMetrics();
+  const log = new DecisionLog(options.log);
+  metrics.setDroppedLogRecords(() => log.dropped);
+  const initial = await loadState(options);
+  metrics.setBundleInfo(initial.bundle.manifest.revision, initial.bundle.manifest.compiler.version);
+  const inflight = new InflightTracker();
+  const gateway = new Gateway(initial, { log, metrics }, { hideRules: options.hideRules, filterLimit: options.filterLimit });
+  let ready = true;
+
+  const server = createServer(
+    { maxHeaderSize: options.maxHeaderBytes, requireHostHeader: true, keepAliveTimeout: 5_000 },
+    (request: IncomingMessage, response: ServerResponse) => {
+      const state = gateway.policy;
+      inflight.enter(state);
+      response.once("close", () => inflight.leave(state));
+      gateway.handle(request, response);
+    },
+  );
+  server.headersTimeout = options.clientHeadersMs;
+  server.requestTimeout = options.clientRequestMs;
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
+  await listen(server, options.port, options.host);
+
+  const admin =
+    options.adminPort === null
+      ? null
+      : await startAdminServer({
+          host: options.adminHost,
+          port: options.adminPort,
+          metrics,
+          manifest: () => gateway.policy.bundle.manifest,
+          ready: () => ready,
+        });
+
+  let reloading: Promise<boolean> | null = null;
+  const reload = (): Promise<boolean> => {
+    reloading ??= (async () => {
+      try {
+        const next = await loadState(options);
+        const previous = gateway.swap(next);
+        metrics.reload(true);
+        metrics.setBundleInfo(next.bundle.manifest.revision, next.bundle.manifest.compiler.version);
+        options.onReload?.({ ok: true, revision: next.bundle.manifest.revision });
+        inflight.whenIdle(previous).then(() => previous.close());
+        return true;
+      } catch (error) {
+        metrics.reload(false);
+        options.onReload?.({ ok: false, error: describe(error) });
+        return false;
+      } finally {
+        reloading = null;
+      }
+    })();
+    return reloading;
+  };
+
+  const manifestPath = join(options.bundleDir, "manifest.json");
+  if (options.watch) {
+    watchFile(manifestPath, { interval: 500 }, (current, previous) => {
+      if (current.mtimeMs !== previous.mtimeMs || current.ino !== previous.ino) void reload();
+    });
+  }
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      ready = false;
+      if (options.watch) unwatchFile(manifestPath);
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.race([inflight.whenAllIdle(), delay(options.drainMs)]);
+      server.closeAllConnections();
+      await stopped;
+      await gateway.policy.close();
+      await admin?.close();
+      await log.close();
+    })();
+    return closing;
+  };
+
+  return {
+    port: (server.address() as AddressInfo).port,
+    adminPort: admin?.port ?? null,
+    revision: initial.bundle.manifest.revision,
+    reload,
+    close,
+  };
+}
+
+async function loadState(options: ServeOptions): Promise<PolicyState> {
+  const bundle = await loadBundle(options.bundleDir, { verifyKey: options.verifyKey });
+  return buildPolicyState(bundle, options.secrets, options.upstream);
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** Malformed HTTP, oversized headers and slow clients get a problem response too. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || (error.code === "ECONNRESET" && !socket.bytesWritten)) {
+    socket.destroy();
+    return;
+  }
+  const timeout = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
+  const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+  const code = timeout ? "request-timeout" : "non-canonical-request";
+  const status = tooLarge ? 431 : PROBLEMS[code].status;
+  const reason = timeout ? "Request Timeout" : tooLarge ? "Request Header Fields Too Large" : "Bad Request";
+  const body = problemBody(code, "none", { detail: tooLarge ? "request headers too large" : "malformed request" });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-request-id: none\r\nx-rrc-code: ${code}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+export function describe(error: unknown): string {
+  if (error && typeof error === "object" && "code" in error) {
+    return `[${String((error as { code: unknown }).code)}] ${String((error as { message?: unknown }).message)}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
