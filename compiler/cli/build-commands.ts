@@ -1,6 +1,7 @@
 // `rrc check` and `rrc build`.
 import { resolve } from "node:path";
-import { writeBundle } from "../artifact/index.ts";
+import { readFileSync } from "node:fs";
+import { signBundle, writeBundle } from "../artifact/index.ts";
 import { type DiagnosticFormat, renderDiagnostics } from "../diagnostics/render.ts";
 import { compile } from "../pipeline.ts";
 import { UsageError } from "./usage-error.ts";
@@ -32,6 +33,7 @@ export async function runBuild(
   paths: readonly string[],
   out: string | undefined,
   format: string | undefined,
+  signKey?: string,
 ): Promise<number> {
   const chosen = checkFormat(format);
   requirePaths(paths);
@@ -39,8 +41,22 @@ export async function runBuild(
   const result = await compile({ paths, cwd: process.cwd(), until: "artifact" });
   process.stdout.write(renderDiagnostics(result.diagnostics, chosen, result.droppedDiagnostics));
   if (!result.ok || !result.bundle) return 1;
-  writeBundle(resolve(out), result.bundle);
-  const { stats, revision } = result.bundle.manifest;
+  let bundle = result.bundle;
+  if (signKey) {
+    let pem: string;
+    try {
+      pem = readFileSync(signKey, "utf8");
+    } catch {
+      throw new UsageError(`cannot read the signing key \`${signKey}\``);
+    }
+    try {
+      bundle = signBundle(bundle, pem);
+    } catch (error) {
+      throw new UsageError(`cannot sign: ${(error as Error).message}`);
+    }
+  }
+  writeBundle(resolve(out), bundle);
+  const { stats, revision } = bundle.manifest;
   if (chosen === "pretty") {
     process.stdout.write(
       `built ${out}: ${stats.rulesIn} rules, ${stats.regexSets} regex sets, ${stats.codeBytes} bytes, revision ${revision}\n`,

@@ -5,6 +5,8 @@ import { BundleError } from "../../runtime/bundle/load.ts";
 import { packageVersion } from "../package-root.ts";
 import { runBuild, runCheck } from "./build-commands.ts";
 import { runDecide } from "./decide-commands.ts";
+import { runServe, SERVE_OPTIONS } from "./serve-command.ts";
+import { runSecretCommand } from "../../runtime/secrets/encrypt.ts";
 import { UsageError } from "./usage-error.ts";
 
 const HELP = `rrc — policy-as-code compiler and gateway for API access control
@@ -14,18 +16,28 @@ usage:
   rrc build <policies...> --out <dir> [--format pretty|json|github]
   rrc eval  (--bundle <dir> | <policies...>) --request <file|->
   rrc explain (--bundle <dir> | <policies...>) --request <file|->
+  rrc serve --bundle <dir> [--port 8080] [--host 0.0.0.0] [--admin-port 9901|off]
+            [--verify-key <ed25519 public key pem>] [--watch] [--log stdout|none|file:<path>]
+            [--hide-rules] [--filter-limit <bytes>] [--upstream-timeout <ms>] [--client-timeout <ms>]
+  rrc secret encrypt < plaintext      (key from RRC_SECRET_KEY)
+  rrc secret keygen
 
 <policies> are .json or .ts files, or directories of them.
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === "secret") {
+    return runSecretCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+  }
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
     options: {
       format: { type: "string", default: "pretty" },
       out: { type: "string" },
+      "sign-key": { type: "string" },
+      ...SERVE_OPTIONS,
       bundle: { type: "string" },
       request: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -43,7 +55,10 @@ async function main(argv: readonly string[]): Promise<number> {
     case "check":
       return runCheck(positionals, values.format);
     case "build":
-      return runBuild(positionals, values.out, values.format);
+      return runBuild(positionals, values.out, values.format, values["sign-key"]);
+    case "serve":
+      if (positionals.length > 0) throw new UsageError("`rrc serve` takes no positional arguments");
+      return runServe(values);
     case "eval":
     case "explain":
       return runDecide(command, positionals, values.bundle, values.request);
@@ -66,6 +81,9 @@ main(process.argv.slice(2)).then(
     } else if (error instanceof BundleError) {
       process.stderr.write(`rrc: bundle refused [${error.code}]: ${error.message}\n`);
       process.exitCode = 1;
+    } else if (isStartupError(error)) {
+      process.stderr.write(`rrc: cannot start [${error.code}]: ${error.message}\n`);
+      process.exitCode = 1;
     } else {
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
       // Stack frames of modules imported from memory carry the whole module as a URL.
@@ -75,3 +93,10 @@ main(process.argv.slice(2)).then(
     }
   },
 );
+
+/** Secrets that cannot be resolved and ports that cannot be bound are user errors. */
+function isStartupError(error: unknown): error is Error & { code: string } {
+  if (!(error instanceof Error) || !("code" in error)) return false;
+  const code = String(error.code);
+  return code.startsWith("secret-") || code.startsWith("upstream-auth-") || code === "EADDRINUSE" || code === "EACCES";
+}

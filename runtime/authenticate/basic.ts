@@ -30,10 +30,12 @@ const B64 = /^[A-Za-z0-9+/]+={0,2}$/;
 /** `scrypt:<N>:<r>:<p>:<saltBase64>:<hashBase64>`; throws on anything else or on unsafe parameters. */
 export function parseScryptHash(text: string): ScryptHash {
   const parts = text.split(":");
-  if (parts.length !== 6 || parts[0] !== "scrypt") throw new Error("passwordHash is not scrypt:N:r:p:salt:hash");
+  if (parts.length !== 6 || parts[0] !== "scrypt")
+    throw new Error("passwordHash is not scrypt:N:r:p:salt:hash");
   const [N, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
   // Bounds keep a policy from asking for gigabytes per verification.
-  if (!Number.isInteger(N) || N < 2 || N > 2 ** 20 || (N & (N - 1)) !== 0) throw new Error("scrypt N is invalid");
+  if (!Number.isInteger(N) || N < 2 || N > 2 ** 20 || (N & (N - 1)) !== 0)
+    throw new Error("scrypt N is invalid");
   if (!Number.isInteger(r) || r < 1 || r > 32) throw new Error("scrypt r is invalid");
   if (!Number.isInteger(p) || p < 1 || p > 16) throw new Error("scrypt p is invalid");
   if (!B64.test(parts[4]!) || !B64.test(parts[5]!)) throw new Error("scrypt salt or hash is not base64");
@@ -85,12 +87,14 @@ export function parseBasic(token68: string): BasicUser | null {
     return null;
   }
   const colon = text.indexOf(":");
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: RFC 7617 forbids control characters here
+  // RFC 7617 §2: neither part may contain control characters.
   if (colon < 0 || /[\u0000-\u001f\u007f]/.test(text)) return null;
   return { username: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
-export type BasicOutcome = { readonly ok: true; readonly id: string } | { readonly ok: false; readonly reason: string };
+export type BasicOutcome =
+  | { readonly ok: true; readonly id: string }
+  | { readonly ok: false; readonly reason: string };
 
 interface Account {
   readonly id: string;
@@ -127,7 +131,9 @@ export class BasicVerifier {
   verify(user: BasicUser): BasicOutcome | Promise<BasicOutcome> {
     const account = this.#accounts.get(user.username);
     if (account === null) return { ok: false, reason: "basic: username shared by several credentials" };
-    const key = createHmac("sha256", this.#cacheKey).update(`${user.username}:${user.password}`).digest("hex");
+    const key = createHmac("sha256", this.#cacheKey)
+      .update(`${user.username}:${user.password}`)
+      .digest("hex");
     const cached = this.#verified.get(key, 0);
     if (cached !== undefined) return { ok: true, id: cached };
     const pending = this.#inFlight.get(key);

@@ -12,7 +12,9 @@ export function presentedApiKeys(request: AuthRequest, carriers: readonly ApiKey
   const out: PresentedKey[] = [];
   for (const carrier of carriers) {
     const values =
-      carrier.kind === "header" ? headerValues(request.headers, carrier.name) : request.query.get(carrier.name);
+      carrier.kind === "header"
+        ? headerValues(request.headers, carrier.name)
+        : request.query.get(carrier.name);
     if (values !== undefined) for (const value of values) out.push({ value, carrier });
   }
   return out;

@@ -29,7 +29,8 @@ export class Challenges {
       [...schemes.values()]
         .map((scheme) => {
           // RFC 6750 §3: no error code when the request carried no credential at all.
-          if (scheme.toLowerCase() === "bearer" && error !== null) return `${scheme} ${REALM}, error="${error}"`;
+          if (scheme.toLowerCase() === "bearer" && error !== null)
+            return `${scheme} ${REALM}, error="${error}"`;
           // RFC 7617 §2.1: the charset parameter announces UTF-8 user-ids and passwords.
           if (scheme === "Basic") return `Basic ${REALM}, charset="UTF-8"`;
           return `${scheme} ${REALM}`;
@@ -43,7 +44,13 @@ export class Challenges {
   }
 
   reject(rejection: Rejection, reason: string): AuthFailure {
-    return { ok: false, status: 401, code: "unauthenticated", challenge: this.#byRejection[rejection], reason };
+    return {
+      ok: false,
+      status: 401,
+      code: "unauthenticated",
+      challenge: this.#byRejection[rejection],
+      reason,
+    };
   }
 
   /** The key source or introspection endpoint could not answer: fail closed (SPEC §3). */

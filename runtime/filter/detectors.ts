@@ -5,7 +5,7 @@ import RE2 from "re2";
 import type { Detector } from "../../compiler/authoring/types.ts";
 import { eachMatch, type Finder, regexFinder } from "./finder.ts";
 
-const EMAIL = "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}";
+const EMAIL = "[A-Za-z0-9_.%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}";
 
 // No leading \b: `_` is a word character, so `id_sk_live_…` would otherwise slip through.
 const API_KEY = [

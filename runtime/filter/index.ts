@@ -18,7 +18,10 @@ export interface FilterStages {
 }
 
 export interface FilterProgram {
-  /** The filters that apply to this request, or null when none does (then the response streams through unbuffered). */
+  /**
+   * The filters that apply to this request, or null when none does (then the response streams through
+   * unbuffered).
+   */
   select(method: string, canonicalPath: string): FilterPlan | null;
 }
 
@@ -100,8 +103,13 @@ export function compileFilters(stages: FilterStages): FilterProgram {
         }
         return plan;
       }
-      const chosen = entries.filter((entry) => applies(entry, method, canonicalPath));
-      return chosen.length === 0 ? null : makePlan(chosen);
+      let chosen: Entry[] | undefined;
+      for (const entry of entries) {
+        if (!applies(entry, method, canonicalPath)) continue;
+        if (chosen === undefined) chosen = [];
+        chosen.push(entry);
+      }
+      return chosen === undefined ? null : makePlan(chosen);
     },
   };
 }

@@ -62,12 +62,11 @@ async function handle(
   const query = url.indexOf("?");
   const route = ROUTES.get(query === -1 ? url : url.slice(0, query));
   try {
-    if (route === undefined) return sendProblem(response, 404, "Not Found", "not-found");
-    if (request.method !== "GET") {
+    if (route === undefined) sendProblem(response, 404, "Not Found", "not-found");
+    else if (request.method !== "GET") {
       response.setHeader("allow", "GET");
-      return sendProblem(response, 405, "Method Not Allowed", "method-not-allowed");
-    }
-    await route(options, response);
+      sendProblem(response, 405, "Method Not Allowed", "method-not-allowed");
+    } else await route(options, response);
   } catch {
     // The callbacks belong to the host (manifest(), ready(), metric collectors); the port stays up.
     if (!response.headersSent) sendProblem(response, 500, "Internal Server Error", "internal-error");

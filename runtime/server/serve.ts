@@ -5,7 +5,7 @@ import { unwatchFile, watchFile } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
-import type { KeyObject } from "node:crypto";
+import { type KeyObject, randomUUID } from "node:crypto";
 import { loadBundle } from "../bundle/load.ts";
 import { startAdminServer } from "../observe/admin-server.ts";
 import { DecisionLog, type LogSink } from "../observe/decision-log.ts";
@@ -163,10 +163,11 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   const code = timeout ? "request-timeout" : "non-canonical-request";
   const status = tooLarge ? 431 : PROBLEMS[code].status;
   const reason = timeout ? "Request Timeout" : tooLarge ? "Request Header Fields Too Large" : "Bad Request";
-  const body = problemBody(code, "none", { detail: tooLarge ? "request headers too large" : "malformed request" });
+  const requestId = randomUUID();
+  const body = problemBody(code, requestId, { detail: tooLarge ? "request headers too large" : "malformed request" });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-      `x-request-id: none\r\nx-rrc-code: ${code}\r\nconnection: close\r\n\r\n${body}`,
+      `x-request-id: ${requestId}\r\nx-rrc-code: ${code}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
 

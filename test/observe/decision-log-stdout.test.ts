@@ -31,7 +31,12 @@ it("writes every record to the process's stdout, in order", async () => {
     target: "node20",
     logLevel: "silent",
   });
-  const child = spawnSync(process.execPath, [outfile], { encoding: "utf8", timeout: 30_000 });
+  const child = spawnSync(process.execPath, [outfile], {
+    encoding: "utf8",
+    timeout: 30_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  expect(child.error).toBeUndefined();
   expect(child.status, child.stderr).toBe(0);
   expect(JSON.parse(child.stderr)).toEqual({ written: 5000, dropped: 0 });
   const lines = child.stdout.split("\n");

@@ -1,0 +1,123 @@
+// `rrc serve`: flags to ServeOptions, status lines on stderr (stdout carries the decision
+// log by default), SIGHUP reloads, SIGTERM/SIGINT drain and stop.
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { LogSink } from "../../runtime/observe/decision-log.ts";
+import { describe, startGateway } from "../../runtime/server/serve.ts";
+import { UsageError } from "./usage-error.ts";
+
+export interface ServeFlags {
+  bundle?: string;
+  port?: string;
+  host?: string;
+  "admin-port"?: string;
+  "admin-host"?: string;
+  "verify-key"?: string;
+  watch?: boolean;
+  log?: string;
+  "hide-rules"?: boolean;
+  "filter-limit"?: string;
+  "upstream-connect-timeout"?: string;
+  "upstream-timeout"?: string;
+  "client-timeout"?: string;
+  "header-timeout"?: string;
+  "max-header-bytes"?: string;
+  drain?: string;
+}
+
+export const SERVE_OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  "admin-port": { type: "string" },
+  "admin-host": { type: "string" },
+  "verify-key": { type: "string" },
+  watch: { type: "boolean" },
+  log: { type: "string" },
+  "hide-rules": { type: "boolean" },
+  "filter-limit": { type: "string" },
+  "upstream-connect-timeout": { type: "string" },
+  "upstream-timeout": { type: "string" },
+  "client-timeout": { type: "string" },
+  "header-timeout": { type: "string" },
+  "max-header-bytes": { type: "string" },
+  drain: { type: "string" },
+} as const;
+
+function integer(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new UsageError(`--${name} must be a non-negative integer`);
+  return parsed;
+}
+
+function logSink(value: string | undefined): LogSink {
+  if (value === undefined || value === "stdout") return { kind: "stdout" };
+  if (value === "none") return { kind: "none" };
+  if (value.startsWith("file:")) return { kind: "file", path: resolve(value.slice(5)) };
+  throw new UsageError("--log must be stdout, none or file:<path>");
+}
+
+function verifyKey(path: string | undefined): KeyObject | undefined {
+  if (!path) return undefined;
+  let key: KeyObject;
+  try {
+    key = createPublicKey(readFileSync(path, "utf8"));
+  } catch {
+    throw new UsageError(`cannot read an Ed25519 public key from \`${path}\``);
+  }
+  if (key.asymmetricKeyType !== "ed25519") throw new UsageError("--verify-key must be an Ed25519 public key");
+  return key;
+}
+
+export async function runServe(flags: ServeFlags): Promise<number> {
+  if (!flags.bundle) throw new UsageError("`rrc serve` needs --bundle <dir>");
+  const upstreamTimeout = integer(flags["upstream-timeout"], 30_000, "upstream-timeout");
+  const running = await startGateway({
+    bundleDir: resolve(flags.bundle),
+    host: flags.host ?? "0.0.0.0",
+    port: integer(flags.port, 8080, "port"),
+    adminHost: flags["admin-host"] ?? "127.0.0.1",
+    adminPort: flags["admin-port"] === "off" ? null : integer(flags["admin-port"], 9901, "admin-port"),
+    verifyKey: verifyKey(flags["verify-key"]),
+    watch: flags.watch ?? false,
+    log: logSink(flags.log),
+    hideRules: flags["hide-rules"] ?? false,
+    filterLimit: integer(flags["filter-limit"], 6 * 1024 * 1024, "filter-limit"),
+    upstream: {
+      connectMs: integer(flags["upstream-connect-timeout"], 5_000, "upstream-connect-timeout"),
+      headersMs: upstreamTimeout,
+      bodyMs: upstreamTimeout,
+    },
+    clientHeadersMs: integer(flags["header-timeout"], 10_000, "header-timeout"),
+    clientRequestMs: integer(flags["client-timeout"], 30_000, "client-timeout"),
+    maxHeaderBytes: integer(flags["max-header-bytes"], 16 * 1024, "max-header-bytes"),
+    secrets: { env: process.env, baseDir: process.cwd() },
+    drainMs: integer(flags.drain, 10_000, "drain"),
+    onReload: (result) =>
+      process.stderr.write(
+        result.ok
+          ? `rrc serve: reloaded revision ${result.revision}\n`
+          : `rrc serve: reload failed, keeping the running policy: ${result.error}\n`,
+      ),
+  });
+  const admin = running.adminPort === null ? "off" : `${flags["admin-host"] ?? "127.0.0.1"}:${running.adminPort}`;
+  process.stderr.write(
+    `rrc serve: listening on ${flags.host ?? "0.0.0.0"}:${running.port}, admin ${admin}, revision ${running.revision}\n`,
+  );
+  process.on("SIGHUP", () => void running.reload());
+  return new Promise<number>((resolveExit) => {
+    const stop = () => {
+      process.stderr.write("rrc serve: draining\n");
+      running.close().then(
+        () => resolveExit(0),
+        (error: unknown) => {
+          process.stderr.write(`rrc serve: shutdown error: ${describe(error)}\n`);
+          resolveExit(2);
+        },
+      );
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+}
