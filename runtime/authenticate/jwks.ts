@@ -188,7 +188,12 @@ export class JwksVerifiers {
       const { payload } = await jwtVerify(token, key, options);
       return { kind: "ok", verifier, generation, payload };
     } catch (error) {
-      const code = error instanceof errors.JOSEError ? error.code : "error";
+      const code =
+        error instanceof errors.JOSEError
+          ? error.code
+          : error instanceof KeySourceError
+            ? "JWKS unreachable"
+            : "error";
       return { kind: unavailable(error) ? "unavailable" : "invalid", reason: `jwks ${verifier.id}: ${code}` };
     }
   }

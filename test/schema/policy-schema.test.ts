@@ -815,6 +815,7 @@ describe("schemas/policy.schema.json", () => {
       "query",
       "body",
       "token",
+      "credentials",
       "flags",
       "notes",
     ];
