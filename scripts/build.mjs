@@ -7,6 +7,8 @@ const entryPoints = {
   cli: "compiler/cli/main.ts",
   authoring: "compiler/authoring/index.ts",
   "bench/decide.bench": "bench/decide.bench.ts",
+  "bench/gateway.bench": "bench/gateway.bench.ts",
+  "bench/gateway-servers": "bench/gateway-servers.ts",
 };
 
 // Entries not written yet are skipped so a partial checkout still installs.

@@ -94,7 +94,7 @@ export function parseBasic(token68: string): BasicUser | null {
 
 export type BasicOutcome =
   | { readonly ok: true; readonly id: string }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly ambiguous: boolean; readonly reason: string };
 
 interface Account {
   readonly id: string;
@@ -130,7 +130,8 @@ export class BasicVerifier {
 
   verify(user: BasicUser): BasicOutcome | Promise<BasicOutcome> {
     const account = this.#accounts.get(user.username);
-    if (account === null) return { ok: false, reason: "basic: username shared by several credentials" };
+    if (account === null)
+      return { ok: false, ambiguous: true, reason: "basic: username shared by several credentials" };
     const key = createHmac("sha256", this.#cacheKey)
       .update(`${user.username}:${user.password}`)
       .digest("hex");
@@ -145,8 +146,8 @@ export class BasicVerifier {
 
   async #check(password: string, account: Account | undefined, key: string): Promise<BasicOutcome> {
     const matches = await verifyPassword(password, account?.hash ?? this.#decoy);
-    if (account === undefined) return { ok: false, reason: "basic: unknown username" };
-    if (!matches) return { ok: false, reason: `basic: wrong password for ${account.id}` };
+    if (account === undefined) return { ok: false, ambiguous: false, reason: "basic: unknown username" };
+    if (!matches) return { ok: false, ambiguous: false, reason: `basic: wrong password for ${account.id}` };
     this.#verified.set(key, account.id, Number.POSITIVE_INFINITY, 0);
     return { ok: true, id: account.id };
   }

@@ -85,8 +85,9 @@ export class Authenticator {
     // Never pick one of two presented credentials silently (the brief's "both resolve to different
     // credentials" always holds here: no credential is presented both ways).
     if (keys.length > 1) return this.#challenges.reject("ambiguous", "api key presented more than once");
-    if (authorization.length > 1)
+    if (authorization.length > 1) {
       return this.#challenges.reject("ambiguous", "authorization header repeated");
+    }
     if (keys.length === 1 && authorization.length === 1) {
       return this.#challenges.reject("ambiguous", "api key and authorization both presented");
     }
@@ -123,8 +124,9 @@ export class Authenticator {
       if (this.#introspector.enabled) return this.#introspector.introspect(token);
     }
     // Fixed texts: the scheme comes from the caller and could be long.
-    if (scheme === "bearer" || table !== undefined)
+    if (scheme === "bearer" || table !== undefined) {
       return this.#challenges.reject("invalid", "token not recognised");
+    }
     return this.#challenges.reject("invalid", "unsupported authorization scheme");
   }
 
@@ -133,7 +135,9 @@ export class Authenticator {
     if (user === null) return this.#challenges.reject("invalid", "malformed basic credentials");
     const outcome = this.#basic.verify(user);
     const toResult = (o: Awaited<typeof outcome>): AuthResult =>
-      o.ok ? success(o.id, null, AUTHORIZATION, NONE) : this.#challenges.reject("invalid", o.reason);
+      o.ok
+        ? success(o.id, null, AUTHORIZATION, NONE)
+        : this.#challenges.reject(o.ambiguous ? "ambiguous" : "invalid", o.reason);
     return outcome instanceof Promise ? outcome.then(toResult) : toResult(outcome);
   }
 

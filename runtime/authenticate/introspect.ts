@@ -42,6 +42,12 @@ function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
 }
 
+// Destroying an unread undici body emits an AbortError: without a listener it would crash the process.
+function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
+  body.on("error", () => {});
+  body.destroy();
+}
+
 export class Introspector {
   readonly #endpoints: Endpoint[] = [];
   readonly #answers = new ExpiringLru<AuthResult>(10_000);
@@ -120,7 +126,7 @@ export class Introspector {
         bodyTimeout: timeout,
       });
       if (response.statusCode !== 200) {
-        response.body.destroy();
+        discard(response.body);
         return down(`status ${response.statusCode}`);
       }
       const chunks: Buffer[] = [];
@@ -128,7 +134,7 @@ export class Introspector {
       for await (const chunk of response.body) {
         size += (chunk as Buffer).length;
         if (size > MAX_BODY_BYTES) {
-          response.body.destroy();
+          discard(response.body);
           return down("response too large");
         }
         chunks.push(chunk as Buffer);

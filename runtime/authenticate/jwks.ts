@@ -22,6 +22,7 @@ import type { AuthResult, AuthSuccess } from "./types.ts";
 const HMAC = new Set(["HS256", "HS384", "HS512"]);
 const AUTHORIZATION: readonly string[] = Object.freeze(["authorization"]);
 const NONE: readonly string[] = Object.freeze([]);
+const MAX_JWKS_BYTES = 1024 * 1024;
 /** How long a verified token without `exp` stays cached. */
 const NO_EXP_TTL_MS = 300_000;
 
@@ -130,8 +131,9 @@ export class JwksVerifiers {
     const key = sha256Digest(token);
     const hit = this.#verified.get(key, now);
     // A JWKS fetched since the token was verified may have dropped its key: verify again then.
-    if (hit !== undefined && (hit.source === null || hit.source.generation === hit.generation))
+    if (hit !== undefined && (hit.source === null || hit.source.generation === hit.generation)) {
       return hit.result;
+    }
     const pending = this.#inFlight.get(key);
     if (pending !== undefined) return pending;
     const result = this.#verifyAll(token, issuer, key).finally(() => this.#inFlight.delete(key));
@@ -173,14 +175,18 @@ export class JwksVerifiers {
 
   async #verifyOne(verifier: Verifier, token: string): Promise<Outcome> {
     const { source } = verifier;
-    // The generation of the key set the key came from, so a later fetch invalidates the cached result.
+    // The generation of the key set the key came from, so that a later fetch invalidates the cached
+    // result. A stale set is reloaded before use, so the key is from the new one; otherwise a fetch that
+    // completed meanwhile leaves it unknown which set served the key, and the older generation is kept.
     let generation = 0;
     const key: JWTVerifyGetKey | Uint8Array =
       source === null
         ? verifier.secret!
         : async (header, jws) => {
+            const before = source.generation;
+            const stale = !source.keys.fresh;
             const found = await source.keys(header, jws);
-            generation = source.generation;
+            generation = stale ? source.generation : before;
             return found;
           };
     try {
@@ -203,21 +209,28 @@ export class JwksVerifiers {
     if (existing !== undefined) return existing;
     const { dispatcher, fetchTimeoutMs, cooldownMs, cacheMaxAgeMs } = this.#options;
     const fetchKeys: FetchImplementation = async (url, init) => {
-      let response: Awaited<ReturnType<typeof fetch>>;
+      let text: string;
       try {
-        const headers = [...init.headers];
-        response = await fetch(url, {
-          method: init.method,
-          redirect: init.redirect,
-          signal: init.signal,
-          headers,
+        const { method, redirect, signal } = init;
+        const response = await fetch(url, {
+          method,
+          redirect,
+          signal,
+          headers: [...init.headers],
           dispatcher,
         });
+        if (response.status !== 200) {
+          await response.body?.cancel();
+          return new Response(null, { status: response.status }); // jose refuses it: 503
+        }
+        text = await readCapped(response.body);
       } catch (cause) {
         throw new KeySourceError("JWKS fetch failed", { cause });
       }
-      if (response.status === 200) source.generation++;
-      return response as unknown as Response;
+      // Counted once the body is in memory: from here until jose swaps in the new set only microtasks
+      // run, so no verification can start in between and pair the new generation with an old key.
+      source.generation++;
+      return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
     };
     // jose refetches on an unknown `kid` at most once per cooldown, so a flood of made-up kids cannot
     // turn into a flood of requests to the key server.
@@ -252,6 +265,19 @@ export class JwksVerifiers {
     for (const timer of this.#timers.splice(0)) clearInterval(timer);
     this.#verified.clear();
   }
+}
+
+/** The body as text, refusing more than MAX_JWKS_BYTES (a key set is a few kilobytes). */
+async function readCapped(body: ReadableStream<Uint8Array> | null): Promise<string> {
+  if (body === null) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > MAX_JWKS_BYTES) throw new Error("JWKS response too large");
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** True when the failure says nothing about the token: the key source was unreachable or garbled. */

@@ -91,6 +91,9 @@ export class GatewayMetrics {
     });
   }
 
+  private readonly decisionChildren = new Map<string, { inc(): void }>();
+  private readonly ruleChildren = new Map<string, { inc(): void }>();
+
   decision(
     proxy: string,
     credential: string | null,
@@ -101,8 +104,25 @@ export class GatewayMetrics {
     decisionSeconds: number,
   ): void {
     const scopeLabel = scope ?? NONE;
-    this.decisions.inc({ proxy, credential: credential ?? NONE, verdict, scope: scopeLabel, code });
-    if (rule !== null) this.ruleHits.inc({ proxy, scope: scopeLabel, rule });
+    const credentialLabel = credential ?? NONE;
+    // prom-client hashes a label object on every call; children are cached by their values
+    // instead (label values are policy ids, so the cache is bounded by the policy).
+    const key = `${proxy}\u0000${credentialLabel}\u0000${verdict}\u0000${scopeLabel}\u0000${code}`;
+    let decisions = this.decisionChildren.get(key);
+    if (!decisions) {
+      decisions = this.decisions.labels(proxy, credentialLabel, verdict, scopeLabel, code);
+      this.decisionChildren.set(key, decisions);
+    }
+    decisions.inc();
+    if (rule !== null) {
+      const ruleKey = `${proxy}\u0000${scopeLabel}\u0000${rule}`;
+      let hits = this.ruleChildren.get(ruleKey);
+      if (!hits) {
+        hits = this.ruleHits.labels(proxy, scopeLabel, rule);
+        this.ruleChildren.set(ruleKey, hits);
+      }
+      hits.inc();
+    }
     this.decisionDuration.observe(decisionSeconds);
   }
 

@@ -58,10 +58,12 @@ export class Gateway {
     context.rawQuery = target.rawQuery;
     context.query = parseQuery(target.rawQuery);
 
-    const authenticated = await state.authenticator.authenticate({
+    const pending = state.authenticator.authenticate({
       headers: request.headers,
-      query: new Map(Object.entries(context.query)),
+      query: target.rawQuery === "" ? NO_QUERY : new Map(Object.entries(context.query)),
     });
+    // Digest look-ups answer synchronously: no await (and no microtask) for them.
+    const authenticated = pending instanceof Promise ? await pending : pending;
     if (!authenticated.ok) {
       this.refuse(context, authenticated.code, { "www-authenticate": authenticated.challenge });
       return;
@@ -119,6 +121,8 @@ export class Gateway {
     context.status = context.response.statusCode;
   }
 }
+
+const NO_QUERY: ReadonlyMap<string, readonly string[]> = new Map();
 
 function hostName(header: string | undefined): string | null {
   if (!header) return null;

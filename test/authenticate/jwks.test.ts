@@ -34,7 +34,7 @@ const EC1 = await publicJwk(ec1, "ec-1", "ES256");
 // The key server: what it serves and how often it was asked.
 const jwks = {
   keys: [] as object[],
-  mode: "ok" as "ok" | "garbage" | "error" | "not-a-set" | "hang",
+  mode: "ok" as "ok" | "garbage" | "error" | "not-a-set" | "huge" | "hang",
   fetches: 0,
 };
 let server: TestServer;
@@ -125,6 +125,8 @@ beforeAll(async () => {
     if (jwks.mode === "error") res.writeHead(500).end("oops");
     else if (jwks.mode === "garbage")
       res.writeHead(200, { "content-type": "application/json" }).end("<html>");
+    else if (jwks.mode === "huge")
+      res.writeHead(200).end(JSON.stringify({ keys: [RSA1], pad: "x".repeat(2 ** 21) }));
     else if (jwks.mode === "not-a-set")
       res.writeHead(200, { "content-type": "application/json" }).end("[1,2]");
     else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: jwks.keys }));
@@ -341,7 +343,7 @@ describe("jwks key source", () => {
     expect(result.reason).toBe("jwks users: JWKS unreachable");
   });
 
-  for (const mode of ["error", "garbage", "not-a-set", "hang"] as const) {
+  for (const mode of ["error", "garbage", "not-a-set", "huge", "hang"] as const) {
     it(`fails closed with 503 when the key server answers ${mode}`, async () => {
       jwks.mode = mode;
       const auth = make(undefined, { fetchTimeoutMs: 200 });
