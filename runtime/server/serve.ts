@@ -58,7 +58,14 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
   let ready = true;
 
   const server = createServer(
-    { maxHeaderSize: options.maxHeaderBytes, requireHostHeader: true, keepAliveTimeout: 5_000 },
+    {
+      maxHeaderSize: options.maxHeaderBytes,
+      requireHostHeader: true,
+      keepAliveTimeout: 5_000,
+      // Node checks the client timeouts on this interval (default 30 s): check often enough
+      // that a slow client is cut close to its limit.
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, options.clientHeadersMs / 4)),
+    },
     (request: IncomingMessage, response: ServerResponse) => {
       const state = gateway.policy;
       inflight.enter(state);
