@@ -10,7 +10,10 @@ const [role, upstreamUrl] = process.argv.slice(2);
 if (role === "upstream") {
   const body = JSON.stringify({ id: "ch_1", amount: 1200, card: { number: "4242424242424242" }, ok: true });
   const server = createServer((_request, response) => {
-    response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+    response.writeHead(200, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(body),
+    });
     response.end(body);
   });
   server.keepAliveTimeout = 60_000;

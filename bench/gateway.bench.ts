@@ -20,8 +20,15 @@ const CONNECTIONS = 32;
 const workspace = mkdtempSync(join(tmpdir(), "rrc-gateway-bench-"));
 const children: ChildProcess[] = [];
 
-function start(args: string[], env: NodeJS.ProcessEnv = {}, readyPattern = /ready (\d+)/): Promise<{ port: number; pid: number }> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+function start(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  readyPattern = /ready (\d+)/,
+): Promise<{ port: number; pid: number }> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   return new Promise((resolvePort, reject) => {
     let output = "";
@@ -61,18 +68,41 @@ async function load(port: number, pid: number, headers: Record<string, string>) 
 function benchmarkPolicy(upstreamUrl: string): PolicyDocument {
   const rules: Rule[] = [];
   for (let index = 0; index < 99; index++) {
-    rules.push({ id: `svc${index}-read`, effect: "allow", methods: ["GET"], path: `^/svc${index}/items(/[0-9]+)?$` });
+    rules.push({
+      id: `svc${index}-read`,
+      effect: "allow",
+      methods: ["GET"],
+      path: `^/svc${index}/items(/[0-9]+)?$`,
+    });
   }
   rules.push({ id: "bench-read", effect: "allow", methods: ["GET"], path: "^/v1/items(/[0-9]+)?$" });
   return {
     targets: [
-      { id: "upstream", url: upstreamUrl, filters: [{ op: "destroy", paths: ["$.card.number"], match: { path: "^/v1/" } }] },
+      {
+        id: "upstream",
+        url: upstreamUrl,
+        filters: [{ op: "destroy", paths: ["$.card.number"], match: { path: "^/v1/" } }],
+      },
     ],
-    targetCredentials: [{ id: "none", target: "upstream", auth: { type: "bearer", secret: { env: "RRC_BENCH_TOKEN" } } }],
+    targetCredentials: [
+      { id: "none", target: "upstream", auth: { type: "bearer", secret: { env: "RRC_BENCH_TOKEN" } } },
+    ],
     proxyCredentials: [
-      { id: "caller", auth: { type: "apiKey", keys: [`sha256:${createHash("sha256").update("bench-key").digest("hex")}`] } },
+      {
+        id: "caller",
+        auth: { type: "apiKey", keys: [`sha256:${createHash("sha256").update("bench-key").digest("hex")}`] },
+      },
     ],
-    proxies: [{ id: "bench", target: "upstream", targetCredential: "none", credentials: ["caller"], default: "deny", rules }],
+    proxies: [
+      {
+        id: "bench",
+        target: "upstream",
+        targetCredential: "none",
+        credentials: ["caller"],
+        default: "deny",
+        rules,
+      },
+    ],
   };
 }
 
@@ -116,7 +146,9 @@ try {
     ["bare undici pass-through", bareResult],
     ["rrc serve (full enforcement)", rrc],
   ] as const;
-  console.log(`autocannon: ${CONNECTIONS} connections, ${DURATION} s each, loopback, 2-core machine shared by all processes`);
+  console.log(
+    `autocannon: ${CONNECTIONS} connections, ${DURATION} s each, loopback, 2-core machine shared by all processes`,
+  );
   console.log("target                         req/s     p50 ms   p99 ms   CPU µs/req (server)   non-2xx");
   for (const [name, row] of rows) {
     console.log(

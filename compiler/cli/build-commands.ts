@@ -1,6 +1,7 @@
 // `rrc check` and `rrc build`.
-import { resolve } from "node:path";
+
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { signBundle, writeBundle } from "../artifact/index.ts";
 import { type DiagnosticFormat, renderDiagnostics } from "../diagnostics/render.ts";
 import { compile } from "../pipeline.ts";

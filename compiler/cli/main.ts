@@ -2,11 +2,11 @@
 // (diagnostics, refused bundle, bad input), 2 internal error.
 import { parseArgs } from "node:util";
 import { BundleError } from "../../runtime/bundle/load.ts";
+import { runSecretCommand } from "../../runtime/secrets/encrypt.ts";
 import { packageVersion } from "../package-root.ts";
 import { runBuild, runCheck } from "./build-commands.ts";
 import { runDecide } from "./decide-commands.ts";
 import { runServe, SERVE_OPTIONS } from "./serve-command.ts";
-import { runSecretCommand } from "../../runtime/secrets/encrypt.ts";
 import { UsageError } from "./usage-error.ts";
 
 const HELP = `rrc — policy-as-code compiler and gateway for API access control
@@ -28,7 +28,12 @@ usage:
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === "secret") {
-    return runSecretCommand(rest, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+    return runSecretCommand(rest, {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+    });
   }
   const { values, positionals } = parseArgs({
     args: rest,
@@ -98,5 +103,10 @@ main(process.argv.slice(2)).then(
 function isStartupError(error: unknown): error is Error & { code: string } {
   if (!(error instanceof Error) || !("code" in error)) return false;
   const code = String(error.code);
-  return code.startsWith("secret-") || code.startsWith("upstream-auth-") || code === "EADDRINUSE" || code === "EACCES";
+  return (
+    code.startsWith("secret-") ||
+    code.startsWith("upstream-auth-") ||
+    code === "EADDRINUSE" ||
+    code === "EACCES"
+  );
 }

@@ -24,6 +24,7 @@ export interface ServeFlags {
   "header-timeout"?: string;
   "max-header-bytes"?: string;
   drain?: string;
+  "jwks-cooldown"?: string;
 }
 
 export const SERVE_OPTIONS = {
@@ -42,12 +43,14 @@ export const SERVE_OPTIONS = {
   "header-timeout": { type: "string" },
   "max-header-bytes": { type: "string" },
   drain: { type: "string" },
+  "jwks-cooldown": { type: "string" },
 } as const;
 
 function integer(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new UsageError(`--${name} must be a non-negative integer`);
+  if (!Number.isInteger(parsed) || parsed < 0)
+    throw new UsageError(`--${name} must be a non-negative integer`);
   return parsed;
 }
 
@@ -94,6 +97,7 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     maxHeaderBytes: integer(flags["max-header-bytes"], 16 * 1024, "max-header-bytes"),
     secrets: { env: process.env, baseDir: process.cwd() },
     drainMs: integer(flags.drain, 10_000, "drain"),
+    jwksCooldownMs: integer(flags["jwks-cooldown"], 30_000, "jwks-cooldown"),
     onReload: (result) =>
       process.stderr.write(
         result.ok
@@ -101,7 +105,8 @@ export async function runServe(flags: ServeFlags): Promise<number> {
           : `rrc serve: reload failed, keeping the running policy: ${result.error}\n`,
       ),
   });
-  const admin = running.adminPort === null ? "off" : `${flags["admin-host"] ?? "127.0.0.1"}:${running.adminPort}`;
+  const admin =
+    running.adminPort === null ? "off" : `${flags["admin-host"] ?? "127.0.0.1"}:${running.adminPort}`;
   process.stderr.write(
     `rrc serve: listening on ${flags.host ?? "0.0.0.0"}:${running.port}, admin ${admin}, revision ${running.revision}\n`,
   );

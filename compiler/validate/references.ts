@@ -115,7 +115,8 @@ function checkSharedDigests(policy: ValidatedPolicy, diagnostics: DiagnosticBag)
   const seen = new Map<string, { entity: Located<unknown>; path: (string | number)[] }>();
   for (const credential of policy.proxyCredentials) {
     const auth = credential.value.auth;
-    const field = auth.type === "apiKey" ? "keys" : auth.type === "bearer" || auth.type === "jwt" ? "tokens" : null;
+    const field =
+      auth.type === "apiKey" ? "keys" : auth.type === "bearer" || auth.type === "jwt" ? "tokens" : null;
     if (!field) continue;
     const digests = (auth as { keys?: readonly string[]; tokens?: readonly string[] })[field] ?? [];
     digests.forEach((digest, index) => {
@@ -129,7 +130,12 @@ function checkSharedDigests(policy: ValidatedPolicy, diagnostics: DiagnosticBag)
       diagnostics.report("RRC3012", {
         message: `key digest is also used by credential \`${(first.entity.value as { id: string }).id}\``,
         span: credential.source.locate([...credential.path, ...path]),
-        notes: [{ message: "first used here", span: first.entity.source.locate([...first.entity.path, ...first.path]) }],
+        notes: [
+          {
+            message: "first used here",
+            span: first.entity.source.locate([...first.entity.path, ...first.path]),
+          },
+        ],
         help: "one key must identify one caller; give each credential its own key",
       });
     });

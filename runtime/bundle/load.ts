@@ -149,5 +149,6 @@ function verifySignature(directory: string, manifest: Buffer, key: KeyObject): v
   } catch {
     valid = false;
   }
-  if (!valid) throw new BundleError("bundle-signature-invalid", "bundle signature does not verify with the given key");
+  if (!valid)
+    throw new BundleError("bundle-signature-invalid", "bundle signature does not verify with the given key");
 }

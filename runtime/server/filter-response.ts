@@ -5,9 +5,13 @@ import type { FilterPlan } from "../filter/index.ts";
 import type { RequestContext } from "./context.ts";
 import type { CollectedResponse } from "./forward.ts";
 import { REWRITTEN_BODY_DROPPED, responseHeaders } from "./headers.ts";
-import { type ProblemCode, sendProblem } from "./problems.ts";
+import type { ProblemCode } from "./problems.ts";
 
-export function sendFiltered(context: RequestContext, plan: FilterPlan, upstream: CollectedResponse): ProblemCode | null {
+export function sendFiltered(
+  context: RequestContext,
+  plan: FilterPlan,
+  upstream: CollectedResponse,
+): ProblemCode | null {
   if (!isJson(upstream.headers["content-type"])) return "filter-not-json";
   let text: string;
   try {
@@ -29,10 +33,6 @@ export function sendFiltered(context: RequestContext, plan: FilterPlan, upstream
   context.response.writeHead(upstream.statusCode, headers);
   context.response.end(body);
   return null;
-}
-
-export function refuseUnfilterable(context: RequestContext, code: ProblemCode): void {
-  sendProblem(context.response, code, context.requestId);
 }
 
 function isJson(contentType: string | string[] | undefined): boolean {

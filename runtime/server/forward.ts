@@ -7,7 +7,7 @@ import type { Dispatcher } from "undici";
 import type { FilterPlan } from "../filter/index.ts";
 import type { RequestContext } from "./context.ts";
 import { forwardHeaders, responseHeaders } from "./headers.ts";
-import { type ProblemCode, sendProblem } from "./problems.ts";
+import type { ProblemCode } from "./problems.ts";
 import { stripQuery } from "./request-target.ts";
 
 export interface CollectedResponse {
@@ -106,8 +106,4 @@ function collector(limit: number, done: (body: Buffer) => void): Writable {
       callback();
     },
   });
-}
-
-export function failForward(context: RequestContext, code: ProblemCode): void {
-  sendProblem(context.response, code, context.requestId);
 }

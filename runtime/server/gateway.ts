@@ -2,10 +2,10 @@
 // log. Stage lists are fixed at start-up; each request gets one RequestContext.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { canonicalizePath } from "../request/canonical-path.ts";
-import { RequestContext } from "./context.ts";
 import { authorize } from "./authorize.ts";
+import { RequestContext } from "./context.ts";
+import { sendFiltered } from "./filter-response.ts";
 import { forward } from "./forward.ts";
-import { refuseUnfilterable, sendFiltered } from "./filter-response.ts";
 import { logDecision, type Observers } from "./log-decision.ts";
 import type { PolicyState } from "./policy-state.ts";
 import { type ProblemCode, sendProblem } from "./problems.ts";
@@ -94,7 +94,8 @@ export class Gateway {
     }
     context.canonicalPath = canonical.path;
 
-    const plan = proxy.filters.get(authenticated.credential)?.select(request.method ?? "", canonical.path) ?? null;
+    const plan =
+      proxy.filters.get(authenticated.credential)?.select(request.method ?? "", canonical.path) ?? null;
     const outcome = await forward(context, plan, this.options.filterLimit);
     if (outcome.kind === "failed") {
       this.refuse(context, outcome.code);
@@ -126,6 +127,8 @@ const NO_QUERY: ReadonlyMap<string, readonly string[]> = new Map();
 
 function hostName(header: string | undefined): string | null {
   if (!header) return null;
-  const withoutPort = header.startsWith("[") ? header.slice(0, header.indexOf("]") + 1) : header.split(":")[0]!;
+  const withoutPort = header.startsWith("[")
+    ? header.slice(0, header.indexOf("]") + 1)
+    : header.split(":")[0]!;
   return withoutPort.toLowerCase();
 }

@@ -16,7 +16,13 @@ const HOP_BY_HOP = [
 ];
 
 /** SPEC §5: these make some upstreams use another method or path than the one decided on. */
-const REINTERPRETING = ["x-http-method-override", "x-http-method", "x-method-override", "x-original-url", "x-rewrite-url"];
+const REINTERPRETING = [
+  "x-http-method-override",
+  "x-http-method",
+  "x-method-override",
+  "x-original-url",
+  "x-rewrite-url",
+];
 
 const ALWAYS_DROPPED = new Set([...HOP_BY_HOP, ...REINTERPRETING, "host", "x-request-id", "x-forwarded-for"]);
 

@@ -44,7 +44,11 @@ export function logDecision(context: RequestContext, observers: Observers): void
       context.decisionUs / 1e6,
     );
     if (context.upstreamStartedAt > 0) {
-      observers.metrics.upstream(proxy, context.upstreamStatus, (performance.now() - context.upstreamStartedAt) / 1000);
+      observers.metrics.upstream(
+        proxy,
+        context.upstreamStatus,
+        (performance.now() - context.upstreamStartedAt) / 1000,
+      );
     }
   }
 }

@@ -10,6 +10,11 @@ import { compileFilters, type FilterProgram } from "../filter/index.ts";
 import { resolveSecret, type SecretContext } from "../secrets/resolve.ts";
 import { createUpstreamAuth, type UpstreamAuth } from "../secrets/upstream-auth.ts";
 
+export interface AuthSettings {
+  /** Shortest time between two fetches of one JWKS document (unknown `kid` floods). */
+  readonly jwksCooldownMs: number;
+}
+
 export interface UpstreamTimeouts {
   readonly connectMs: number;
   readonly headersMs: number;
@@ -44,6 +49,7 @@ export async function buildPolicyState(
   bundle: LoadedBundle,
   secrets: SecretContext,
   timeouts: UpstreamTimeouts,
+  auth: AuthSettings,
 ): Promise<PolicyState> {
   const document = bundle.module.policy.document as PolicyDocument;
   const upstreamAuths = new Map<string, UpstreamAuth>();
@@ -55,6 +61,7 @@ export async function buildPolicyState(
   try {
     const authenticator = new Authenticator(document.proxyCredentials ?? [], {
       resolveSecret: (ref) => resolveSecret(ref, secrets),
+      jwksCooldownMs: auth.jwksCooldownMs,
     });
     const targets = new Map((document.targets ?? []).map((target) => [target.id, target]));
     const targetCredentials = new Map((document.targetCredentials ?? []).map((tc) => [tc.id, tc]));

@@ -34,7 +34,13 @@ export interface ProblemDetails {
 
 export function problemBody(code: ProblemCode, requestId: string, details: ProblemDetails = {}): string {
   const { status, title } = PROBLEMS[code];
-  const body: Record<string, unknown> = { type: `https://rrc.dev/problems/${code}`, title, status, code, requestId };
+  const body: Record<string, unknown> = {
+    type: `https://rrc.dev/problems/${code}`,
+    title,
+    status,
+    code,
+    requestId,
+  };
   if (details.detail) body.detail = details.detail;
   if (details.scope) body.scope = details.scope;
   if (details.rule) body.rule = details.rule;

@@ -1,20 +1,21 @@
 // `rrc serve`: loads and verifies one bundle, builds its policy state in full, and serves.
 // Reload (SIGHUP, --watch or `reload()`) builds the next state completely before an atomic
 // swap; a failed reload keeps the running policy. Shutdown drains in-flight requests.
+
+import { type KeyObject, randomUUID } from "node:crypto";
 import { unwatchFile, watchFile } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
-import { type KeyObject, randomUUID } from "node:crypto";
 import { loadBundle } from "../bundle/load.ts";
 import { startAdminServer } from "../observe/admin-server.ts";
 import { DecisionLog, type LogSink } from "../observe/decision-log.ts";
 import { GatewayMetrics } from "../observe/metrics.ts";
 import type { SecretContext } from "../secrets/resolve.ts";
 import { Gateway } from "./gateway.ts";
-import { buildPolicyState, type PolicyState, type UpstreamTimeouts } from "./policy-state.ts";
-import { problemBody, PROBLEMS } from "./problems.ts";
 import { InflightTracker } from "./inflight.ts";
+import { buildPolicyState, type PolicyState, type UpstreamTimeouts } from "./policy-state.ts";
+import { PROBLEMS, problemBody } from "./problems.ts";
 
 export interface ServeOptions {
   readonly bundleDir: string;
@@ -35,6 +36,7 @@ export interface ServeOptions {
   readonly maxHeaderBytes: number;
   readonly secrets: SecretContext;
   readonly drainMs: number;
+  readonly jwksCooldownMs: number;
   /** Reload outcomes, for the CLI to print. */
   readonly onReload?: (result: { ok: boolean; revision?: string; error?: string }) => void;
 }
@@ -54,7 +56,11 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
   const initial = await loadState(options);
   metrics.setBundleInfo(initial.bundle.manifest.revision, initial.bundle.manifest.compiler.version);
   const inflight = new InflightTracker();
-  const gateway = new Gateway(initial, { log, metrics }, { hideRules: options.hideRules, filterLimit: options.filterLimit });
+  const gateway = new Gateway(
+    initial,
+    { log, metrics },
+    { hideRules: options.hideRules, filterLimit: options.filterLimit },
+  );
   let ready = true;
 
   const server = createServer(
@@ -75,7 +81,9 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
   );
   server.headersTimeout = options.clientHeadersMs;
   server.requestTimeout = options.clientRequestMs;
-  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket));
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) =>
+    answerClientError(error, socket),
+  );
   await listen(server, options.port, options.host);
 
   const admin =
@@ -146,7 +154,9 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
 
 async function loadState(options: ServeOptions): Promise<PolicyState> {
   const bundle = await loadBundle(options.bundleDir, { verifyKey: options.verifyKey });
-  return buildPolicyState(bundle, options.secrets, options.upstream);
+  return buildPolicyState(bundle, options.secrets, options.upstream, {
+    jwksCooldownMs: options.jwksCooldownMs,
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -171,7 +181,9 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   const status = tooLarge ? 431 : PROBLEMS[code].status;
   const reason = timeout ? "Request Timeout" : tooLarge ? "Request Header Fields Too Large" : "Bad Request";
   const requestId = randomUUID();
-  const body = problemBody(code, requestId, { detail: tooLarge ? "request headers too large" : "malformed request" });
+  const body = problemBody(code, requestId, {
+    detail: tooLarge ? "request headers too large" : "malformed request",
+  });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/problem+json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `x-request-id: ${requestId}\r\nx-rrc-code: ${code}\r\nconnection: close\r\n\r\n${body}`,

@@ -11,8 +11,14 @@ function typeLevelMistakes(): void {
     proxys: [],
   });
   definePolicy({
-    // @ts-expect-error effect must be allow or deny
-    proxyCredentials: [{ id: "c", auth: { type: "apiKey", keys: [key] }, rules: [{ id: "r", effect: "allw" }] }],
+    proxyCredentials: [
+      {
+        id: "c",
+        auth: { type: "apiKey", keys: [key] },
+        // @ts-expect-error effect must be allow or deny
+        rules: [{ id: "r", effect: "allw" }],
+      },
+    ],
   });
   // @ts-expect-error methods are upper-case HTTP methods
   allow("r", { methods: ["get"] });

@@ -57,12 +57,29 @@ beforeAll(async () => {
       },
     ],
     proxyCredentials: [
-      { id: "static-bearer", auth: { type: "bearer", tokens: [digest("static-bearer-token")], prefix: "Token" } },
-      { id: "alice", auth: { type: "basic", username: "alice", passwordHash: (await hashPassword("wonderland")) as `scrypt:${string}` } },
+      {
+        id: "static-bearer",
+        auth: { type: "bearer", tokens: [digest("static-bearer-token")], prefix: "Token" },
+      },
+      {
+        id: "alice",
+        auth: {
+          type: "basic",
+          username: "alice",
+          passwordHash: (await hashPassword("wonderland")) as `scrypt:${string}`,
+        },
+      },
       { id: "batch-jwt", auth: { type: "jwt", tokens: [digest(fixedJwt)] } },
       {
         id: "sso",
-        auth: { type: "jwks", jwksUri: jwks.jwksUri, issuer: ISSUER, audience: AUDIENCE, algorithms: ["RS256"], clockTolerance: 5 },
+        auth: {
+          type: "jwks",
+          jwksUri: jwks.jwksUri,
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ["RS256"],
+          clockTolerance: 5,
+        },
       },
       {
         id: "opaque",
@@ -95,10 +112,13 @@ beforeAll(async () => {
     ],
   };
   const bundle = await buildPolicy(policy, dir);
-  const started = await spawnServe(["--bundle", bundle, "--admin-port", "off", "--log", "none"], {
-    RRC_TEST_CLIENT_SECRET: "upstream-client-secret",
-    RRC_TEST_INTROSPECTION_SECRET: "introspection-secret",
-  });
+  const started = await spawnServe(
+    ["--bundle", bundle, "--admin-port", "off", "--log", "none", "--jwks-cooldown", "200"],
+    {
+      RRC_TEST_CLIENT_SECRET: "upstream-client-secret",
+      RRC_TEST_INTROSPECTION_SECRET: "introspection-secret",
+    },
+  );
   if (!isRunning(started)) throw new Error(`rrc serve did not start: ${started.stderr}`);
   gateway = started;
 });
@@ -149,7 +169,8 @@ describe("digest credentials", () => {
 });
 
 describe("basic", () => {
-  const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+  const basic = (user: string, password: string) =>
+    `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
   it("accepts the right password and refuses a wrong one with a Basic challenge", async () => {
     expect((await get("/main/echo", basic("alice", "wonderland"))).status).toBe(200);
     expect((await get("/main/echo", basic("alice", "wonderland"))).status).toBe(200);
@@ -172,12 +193,20 @@ describe("jwks", () => {
   });
 
   it("refuses expired, wrong-audience, wrong-issuer, unsigned and HS-confused tokens", async () => {
-    const expired = await jwks.sign({ sub: "user@email.com" }, { expiresIn: Math.floor(Date.now() / 1000) - 60 });
+    const expired = await jwks.sign(
+      { sub: "user@email.com" },
+      { expiresIn: Math.floor(Date.now() / 1000) - 60 },
+    );
     const wrongAudience = await jwks.sign({ sub: "user@email.com" }, { audience: "someone-else" });
     const wrongIssuer = await jwks.sign({ sub: "user@email.com" }, { issuer: "https://evil.test" });
     const header = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url");
     const payload = Buffer.from(
-      JSON.stringify({ sub: "user@email.com", iss: ISSUER, aud: AUDIENCE, exp: Math.floor(Date.now() / 1000) + 60 }),
+      JSON.stringify({
+        sub: "user@email.com",
+        iss: ISSUER,
+        aud: AUDIENCE,
+        exp: Math.floor(Date.now() / 1000) + 60,
+      }),
     ).toString("base64url");
     const unsigned = `${header}.${payload}.`;
     const document = (await (await request(jwks.jwksUri)).body.json()) as { keys: { n: string }[] };
@@ -197,12 +226,14 @@ describe("jwks", () => {
 
   it("follows a key rotation, and fails closed with 503 when the key source is down", async () => {
     await jwks.rotate();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // past the refetch cool-down
     const rotated = await jwks.sign({ sub: "user@email.com" });
     expect((await get("/main/echo/me", `Bearer ${rotated}`)).status).toBe(200);
 
     await jwks.stop();
     try {
       await jwks.rotate();
+      await new Promise((resolve) => setTimeout(resolve, 400)); // past the refetch cool-down again
       const unknownKid = await jwks.sign({ sub: "user@email.com" });
       const result = await get("/main/echo", `Bearer ${unknownKid}`);
       expect(result.status).toBe(503);

@@ -6,7 +6,11 @@ import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPolicy, closedPort, workspace } from "../support/gateway-setup.ts";
-import { CARD_DOCUMENT, type RecordingUpstream, startRecordingUpstream } from "../support/recording-upstream.ts";
+import {
+  type CARD_DOCUMENT,
+  type RecordingUpstream,
+  startRecordingUpstream,
+} from "../support/recording-upstream.ts";
 import { isRunning, type ServeProcess, spawnServe } from "../support/serve-process.ts";
 import { gatewayPolicy, KEYS, UPSTREAM_TOKEN } from "./policy.ts";
 
@@ -17,9 +21,23 @@ let gateway: ServeProcess;
 
 beforeAll(async () => {
   upstream = await startRecordingUpstream();
-  const bundle = await buildPolicy(gatewayPolicy(upstream.url, `http://127.0.0.1:${await closedPort()}`), dir);
+  const bundle = await buildPolicy(
+    gatewayPolicy(upstream.url, `http://127.0.0.1:${await closedPort()}`),
+    dir,
+  );
   const started = await spawnServe(
-    ["--bundle", bundle, "--admin-port", "0", "--log", `file:${logFile}`, "--upstream-timeout", "1000", "--filter-limit", "50000"],
+    [
+      "--bundle",
+      bundle,
+      "--admin-port",
+      "0",
+      "--log",
+      `file:${logFile}`,
+      "--upstream-timeout",
+      "1000",
+      "--filter-limit",
+      "50000",
+    ],
     { RRC_TEST_UPSTREAM_TOKEN: UPSTREAM_TOKEN },
   );
   if (!isRunning(started)) throw new Error(`rrc serve did not start: ${started.stderr}`);
@@ -39,7 +57,10 @@ interface Sent {
   json(): Record<string, unknown>;
 }
 
-async function send(path: string, options: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {}): Promise<Sent> {
+async function send(
+  path: string,
+  options: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {},
+): Promise<Sent> {
   const response = await request(`${gateway.url}${path}`, {
     method: (options.method ?? "GET") as "GET",
     headers: options.headers,
@@ -107,7 +128,13 @@ describe("allowed requests", () => {
       ),
     );
     const headers = seen[0]!.headers;
-    for (const name of ["x-http-method-override", "x-original-url", "x-rewrite-url", "x-method-override", "x-secret-hop"]) {
+    for (const name of [
+      "x-http-method-override",
+      "x-original-url",
+      "x-rewrite-url",
+      "x-method-override",
+      "x-secret-hop",
+    ]) {
       expect(headers[name], name).toBeUndefined();
     }
     expect(headers.authorization).toBe(`Bearer ${UPSTREAM_TOKEN}`);
@@ -146,24 +173,52 @@ describe("allowed requests", () => {
 });
 
 describe("refused requests never reach the upstream", () => {
-  const cases: [string, string, { method?: string; headers?: Record<string, string | string[]>; body?: string }, number, string][] = [
+  const cases: [
+    string,
+    string,
+    { method?: string; headers?: Record<string, string | string[]>; body?: string },
+    number,
+    string,
+  ][] = [
     ["unknown proxy", "/nope/echo", { headers: reader }, 404, "unknown-proxy"],
     ["no credential", "/main/echo", {}, 401, "unauthenticated"],
     ["wrong key", "/main/echo", { headers: { "x-api-key": "guess" } }, 401, "unauthenticated"],
-    ["credential not accepted", "/main/echo", { headers: { "x-api-key": KEYS.outsider } }, 403, "credential-not-accepted"],
+    [
+      "credential not accepted",
+      "/main/echo",
+      { headers: { "x-api-key": KEYS.outsider } },
+      403,
+      "credential-not-accepted",
+    ],
     ["rule denial", "/main/admin/users", { headers: reader }, 403, "rule-denied"],
     ["default denial", "/main/elsewhere", { headers: reader }, 403, "default-denied"],
     ["encoded slash", "/main/echo%2F..%2Fadmin", { headers: reader }, 400, "non-canonical-request"],
-    ["repeated inspected header", "/main/echo", { headers: { ...reader, "x-tenant": ["a", "b"] } }, 400, "ambiguous-request"],
+    [
+      "repeated inspected header",
+      "/main/echo",
+      { headers: { ...reader, "x-tenant": ["a", "b"] } },
+      400,
+      "ambiguous-request",
+    ],
     ["lower-case method", "/main/echo", { method: "get", headers: reader }, 400, "non-canonical-request"],
     [
       "body over the inspection limit",
       "/main/echo",
-      { method: "POST", headers: { "x-api-key": KEYS.writer }, body: JSON.stringify({ pad: "x".repeat(400) }) },
+      {
+        method: "POST",
+        headers: { "x-api-key": KEYS.writer },
+        body: JSON.stringify({ pad: "x".repeat(400) }),
+      },
       413,
       "body-too-large",
     ],
-    ["invalid JSON body", "/main/echo", { method: "POST", headers: { "x-api-key": KEYS.writer }, body: "{" }, 400, "body-not-inspectable"],
+    [
+      "invalid JSON body",
+      "/main/echo",
+      { method: "POST", headers: { "x-api-key": KEYS.writer }, body: "{" },
+      400,
+      "body-not-inspectable",
+    ],
     [
       "duplicate JSON keys",
       "/main/echo",
@@ -246,13 +301,20 @@ describe("admin port and decision log", () => {
   });
 
   it("writes one JSON line per request, with no secrets", async () => {
-    await send("/main/echo?api_key=should-not-appear", { headers: { ...reader, authorization: "Bearer caller-secret" } });
+    await send("/main/echo?api_key=should-not-appear", {
+      headers: { ...reader, authorization: "Bearer caller-secret" },
+    });
     await new Promise((resolve) => setTimeout(resolve, 300));
     const text = readFileSync(logFile, "utf8");
-    const records = text.trim().split("\n").map((line) => JSON.parse(line));
+    const records = text
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(records.length).toBeGreaterThan(20);
     expect(records.some((record) => record.code === "rule-denied" && record.rule === "no-admin")).toBe(true);
-    expect(records.some((record) => record.code === "access-granted" && record.upstreamStatus === 200)).toBe(true);
+    expect(records.some((record) => record.code === "access-granted" && record.upstreamStatus === 200)).toBe(
+      true,
+    );
     for (const secret of [KEYS.reader, KEYS.writer, UPSTREAM_TOKEN, "caller-secret", "should-not-appear"]) {
       expect(text).not.toContain(secret);
     }

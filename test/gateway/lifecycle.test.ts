@@ -6,9 +6,9 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../support/run-cli.ts";
 import { buildPolicy, closedPort, workspace } from "../support/gateway-setup.ts";
 import { type RecordingUpstream, startRecordingUpstream } from "../support/recording-upstream.ts";
+import { runCli } from "../support/run-cli.ts";
 import { isRunning, spawnServe } from "../support/serve-process.ts";
 import { gatewayPolicy, KEYS, UPSTREAM_TOKEN } from "./policy.ts";
 
@@ -48,10 +48,15 @@ describe("bundle verification at start-up", () => {
     const unsigned = await buildPolicy(gatewayPolicy(upstream.url, deadUrl), dir, "unsigned");
     // Reuse the policy written for the unsigned build; sign through the CLI.
     const signed = join(dir, "signed");
-    expect(runCli(["build", `${unsigned}-src`, "--out", signed, "--sign-key", signer.privatePath]).status).toBe(0);
+    expect(
+      runCli(["build", `${unsigned}-src`, "--out", signed, "--sign-key", signer.privatePath]).status,
+    ).toBe(0);
     expect(readFileSync(join(signed, "signature"), "utf8")).toMatch(/^[A-Za-z0-9+/=]+\n$/);
 
-    const good = await spawnServe(["--bundle", signed, "--admin-port", "off", "--log", "none", "--verify-key", signer.publicPath], env);
+    const good = await spawnServe(
+      ["--bundle", signed, "--admin-port", "off", "--log", "none", "--verify-key", signer.publicPath],
+      env,
+    );
     expect(isRunning(good)).toBe(true);
     if (isRunning(good)) {
       expect(await get(`${good.url}/main/echo`)).toBe(200);
@@ -145,7 +150,10 @@ describe("reload", () => {
 
   it("reloads by itself with --watch", async () => {
     const bundle = await buildPolicy(gatewayPolicy(upstream.url, deadUrl), dir, "watched");
-    const started = await spawnServe(["--bundle", bundle, "--admin-port", "off", "--log", "none", "--watch"], env);
+    const started = await spawnServe(
+      ["--bundle", bundle, "--admin-port", "off", "--log", "none", "--watch"],
+      env,
+    );
     if (!isRunning(started)) throw new Error(started.stderr);
     try {
       expect(await get(`${started.url}/main/echo/watched`)).toBe(200);

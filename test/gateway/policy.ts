@@ -5,7 +5,12 @@ import type { PolicyDocument, Rule } from "../../compiler/authoring/types.ts";
 
 export const digest = (key: string) => `sha256:${createHash("sha256").update(key).digest("hex")}` as const;
 
-export const KEYS = { reader: "reader-key-1", writer: "writer-key-2", query: "query-key-3", outsider: "outsider-key-4" };
+export const KEYS = {
+  reader: "reader-key-1",
+  writer: "writer-key-2",
+  query: "query-key-3",
+  outsider: "outsider-key-4",
+};
 export const UPSTREAM_TOKEN = "upstream-secret-token";
 
 /** `extraRules` are appended to the `main` proxy's rules. */
@@ -20,7 +25,11 @@ export function gatewayPolicy(upstreamUrl: string, deadUrl: string, extraRules: 
       { id: "dead", url: deadUrl },
     ],
     targetCredentials: [
-      { id: "api-token", target: "api", auth: { type: "bearer", secret: { env: "RRC_TEST_UPSTREAM_TOKEN" } } },
+      {
+        id: "api-token",
+        target: "api",
+        auth: { type: "bearer", secret: { env: "RRC_TEST_UPSTREAM_TOKEN" } },
+      },
       { id: "dead-none", target: "dead", auth: { type: "none" } },
     ],
     proxyCredentials: [
@@ -39,7 +48,12 @@ export function gatewayPolicy(upstreamUrl: string, deadUrl: string, extraRules: 
         bodyLimit: 256,
         filters: [{ op: "mask", detect: ["email"], match: { path: "^/json" } }],
         rules: [
-          { id: "read", effect: "allow", methods: ["GET", "HEAD"], path: "^/(json|text|big|slow|echo|status)(/.*)?$" },
+          {
+            id: "read",
+            effect: "allow",
+            methods: ["GET", "HEAD"],
+            path: "^/(json|text|big|slow|echo|status)(/.*)?$",
+          },
           { id: "write", effect: "allow", methods: ["POST"], path: "^/echo$", credentials: ["writer"] },
           {
             id: "big-amounts",
@@ -53,7 +67,13 @@ export function gatewayPolicy(upstreamUrl: string, deadUrl: string, extraRules: 
           ...extraRules,
         ],
       },
-      { id: "down", target: "dead", targetCredential: "dead-none", credentials: ["reader"], default: "allow" },
+      {
+        id: "down",
+        target: "dead",
+        targetCredential: "dead-none",
+        credentials: ["reader"],
+        default: "allow",
+      },
     ],
   };
   return policy;

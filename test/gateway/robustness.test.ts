@@ -16,9 +16,23 @@ let gateway: ServeProcess;
 
 beforeAll(async () => {
   upstream = await startRecordingUpstream();
-  const bundle = await buildPolicy(gatewayPolicy(upstream.url, `http://127.0.0.1:${await closedPort()}`), dir);
+  const bundle = await buildPolicy(
+    gatewayPolicy(upstream.url, `http://127.0.0.1:${await closedPort()}`),
+    dir,
+  );
   const started = await spawnServe(
-    ["--bundle", bundle, "--admin-port", "off", "--log", "none", "--header-timeout", "1000", "--client-timeout", "2000"],
+    [
+      "--bundle",
+      bundle,
+      "--admin-port",
+      "off",
+      "--log",
+      "none",
+      "--header-timeout",
+      "1000",
+      "--client-timeout",
+      "2000",
+    ],
     { RRC_TEST_UPSTREAM_TOKEN: UPSTREAM_TOKEN },
   );
   if (!isRunning(started)) throw new Error(started.stderr);
@@ -63,7 +77,9 @@ const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(respons
 describe("protocol robustness", () => {
   it("answers oversized headers with 431 and a problem body", async () => {
     const before = upstream.requests.length;
-    const response = await raw([`GET /main/echo HTTP/1.1\r\nHost: x\r\nx-api-key: ${KEYS.reader}\r\nx-pad: ${"a".repeat(40_000)}\r\n\r\n`]);
+    const response = await raw([
+      `GET /main/echo HTTP/1.1\r\nHost: x\r\nx-api-key: ${KEYS.reader}\r\nx-pad: ${"a".repeat(40_000)}\r\n\r\n`,
+    ]);
     expect(statusOf(response)).toBe(431);
     expect(response).toContain("x-rrc-code: non-canonical-request");
     expect(upstream.requests.length).toBe(before);
@@ -88,7 +104,10 @@ describe("protocol robustness", () => {
 
   it("times out a client that sends headers too slowly (slowloris) while serving others", async () => {
     const started = Date.now();
-    const slow = raw(["GET /main/echo HTTP/1.1\r\n", "Host: x\r\n", "x-a: 1\r\n", "x-b: 2\r\n", "x-c: 3\r\n"], 600);
+    const slow = raw(
+      ["GET /main/echo HTTP/1.1\r\n", "Host: x\r\n", "x-a: 1\r\n", "x-b: 2\r\n", "x-c: 3\r\n"],
+      600,
+    );
     await stillServes();
     const response = await slow;
     expect(statusOf(response)).toBe(408);
@@ -111,7 +130,8 @@ describe("protocol robustness", () => {
 
   it("keeps serving with hundreds of idle connections open", async () => {
     const sockets: Socket[] = [];
-    for (let index = 0; index < 300; index++) sockets.push(connect(gateway.port, "127.0.0.1").on("error", () => undefined));
+    for (let index = 0; index < 300; index++)
+      sockets.push(connect(gateway.port, "127.0.0.1").on("error", () => undefined));
     await new Promise((resolve) => setTimeout(resolve, 200));
     await Promise.all(Array.from({ length: 20 }, () => stillServes()));
     for (const socket of sockets) socket.destroy();

@@ -3,7 +3,14 @@
 // OAuth2 client-credentials token endpoint, each counting its calls.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, type GenerateKeyPairResult, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
+import {
+  exportJWK,
+  type GenerateKeyPairResult,
+  generateKeyPair,
+  type JWK,
+  type JWTPayload,
+  SignJWT,
+} from "jose";
 
 interface Listening {
   readonly url: string;
@@ -12,7 +19,9 @@ interface Listening {
   start(): Promise<void>;
 }
 
-function serve(handler: (request: IncomingMessage, body: string, response: ServerResponse) => void): Promise<Listening & { port: number }> {
+function serve(
+  handler: (request: IncomingMessage, body: string, response: ServerResponse) => void,
+): Promise<Listening & { port: number }> {
   let server: Server;
   let port = 0;
   const state = { calls: 0 };
@@ -60,14 +69,20 @@ function serve(handler: (request: IncomingMessage, body: string, response: Serve
 
 function json(response: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+  response.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+  });
   response.end(body);
 }
 
 export interface JwksServer extends Listening {
   readonly jwksUri: string;
   /** Signs with the current key. */
-  sign(claims: JWTPayload, options?: { expiresIn?: string | number; audience?: string; issuer?: string }): Promise<string>;
+  sign(
+    claims: JWTPayload,
+    options?: { expiresIn?: string | number; audience?: string; issuer?: string },
+  ): Promise<string>;
   /** A new key becomes current; the old one is dropped from the document. */
   rotate(): Promise<void>;
 }
@@ -78,7 +93,10 @@ export async function startJwksServer(issuer: string, audience: string): Promise
   const listening = await serve((_request, _body, response) => json(response, 200, { keys: [current.jwk] }));
   return Object.assign(listening, {
     jwksUri: `${listening.url}/.well-known/jwks.json`,
-    async sign(claims: JWTPayload, options: { expiresIn?: string | number; audience?: string; issuer?: string } = {}) {
+    async sign(
+      claims: JWTPayload,
+      options: { expiresIn?: string | number; audience?: string; issuer?: string } = {},
+    ) {
       return new SignJWT(claims)
         .setProtectedHeader({ alg: "RS256", kid: current.jwk.kid! })
         .setIssuer(options.issuer ?? issuer)
@@ -94,7 +112,9 @@ export async function startJwksServer(issuer: string, audience: string): Promise
   });
 }
 
-async function newKey(generation: number): Promise<{ jwk: JWK; privateKey: GenerateKeyPairResult["privateKey"] }> {
+async function newKey(
+  generation: number,
+): Promise<{ jwk: JWK; privateKey: GenerateKeyPairResult["privateKey"] }> {
   const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
   const jwk = { ...(await exportJWK(publicKey)), kid: `key-${generation}`, alg: "RS256", use: "sig" };
   return { jwk, privateKey };
@@ -119,7 +139,11 @@ export async function startIntrospectionServer(
 }
 
 /** RFC 6749 §4.4 client credentials; tokens are `issued-token-<n>`. */
-export async function startTokenServer(clientId: string, clientSecret: string, expiresIn = 3600): Promise<Listening & { issued: string[] }> {
+export async function startTokenServer(
+  clientId: string,
+  clientSecret: string,
+  expiresIn = 3600,
+): Promise<Listening & { issued: string[] }> {
   const expected = `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString("base64")}`;
   const issued: string[] = [];
   const listening = await serve((request, body, response) => {

@@ -19,7 +19,9 @@ export async function buildPolicy(document: PolicyDocument, dir: string, name = 
   writeFileSync(join(policyDir, "policy.json"), JSON.stringify(document, null, 2));
   const result = await compile({ paths: [policyDir], cwd: dir, until: "artifact" });
   if (!result.ok || !result.bundle) {
-    throw new Error(`test policy did not build: ${result.diagnostics.map((d) => `${d.code} ${d.message}`).join("; ")}`);
+    throw new Error(
+      `test policy did not build: ${result.diagnostics.map((d) => `${d.code} ${d.message}`).join("; ")}`,
+    );
   }
   const out = join(dir, name);
   writeBundle(out, result.bundle);

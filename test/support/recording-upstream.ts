@@ -21,8 +21,18 @@ export interface RecordingUpstream {
 
 export const CARD_DOCUMENT = {
   data: [
-    { id: "ch_1", amount: 1200, card: { number: "4242424242424242", brand: "visa" }, email: "ann@example.com" },
-    { id: "ch_2", amount: 800, card: { number: "5555555555554444", brand: "mastercard" }, email: "bob@example.com" },
+    {
+      id: "ch_1",
+      amount: 1200,
+      card: { number: "4242424242424242", brand: "visa" },
+      email: "ann@example.com",
+    },
+    {
+      id: "ch_2",
+      amount: 800,
+      card: { number: "5555555555554444", brand: "mastercard" },
+      email: "bob@example.com",
+    },
   ],
   note: "contact ann@example.com, card 4242 4242 4242 4242",
 };
@@ -53,9 +63,19 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
         const size = Number(path.slice("/big/".length)) || 1024;
         send(response, 200, "application/json", JSON.stringify({ blob: "x".repeat(size) }));
       } else if (path.startsWith("/status/")) {
-        send(response, Number(path.slice("/status/".length)) || 500, "application/json", '{"error":"upstream"}');
+        send(
+          response,
+          Number(path.slice("/status/".length)) || 500,
+          "application/json",
+          '{"error":"upstream"}',
+        );
       } else {
-        send(response, 200, "application/json", JSON.stringify({ method: request.method, url: request.url, body }));
+        send(
+          response,
+          200,
+          "application/json",
+          JSON.stringify({ method: request.method, url: request.url, body }),
+        );
       }
     });
   });
@@ -74,7 +94,12 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
   };
 }
 
-function send(response: import("node:http").ServerResponse, status: number, type: string, body: string): void {
+function send(
+  response: import("node:http").ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+): void {
   response.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body) });
   response.end(body);
 }

@@ -19,7 +19,10 @@ export interface StartResult {
   readonly stderr: string;
 }
 
-export function spawnServe(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<ServeProcess | StartResult> {
+export function spawnServe(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ServeProcess | StartResult> {
   const child = spawn(process.execPath, [CLI, "serve", "--host", "127.0.0.1", "--port", "0", ...args], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],

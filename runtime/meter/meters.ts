@@ -1,0 +1,188 @@
+// The gateway's meter stage (SPEC §6). Runs after authorization: admit() decides with one atomic
+// store call per request; settle() adds value meters' numbers once the response is known.
+//
+// Counting: an admitted request increments every applicable counter before it is forwarded, so a
+// request that then fails upstream (502/504, or a non-2xx answer) still counts once. Value meters
+// add only for 2xx JSON responses, via settle().
+import type { PolicyDocument, Meter as MeterEntity, MeterWindow } from "../../compiler/authoring/types.ts";
+import { compileSingle } from "../../compiler/regex/set-pattern.ts";
+import { type JsonPathSegment, parseJsonPath, selectJsonPath } from "../request/json-path.ts";
+import { type LimitReading, limitHeaders } from "./headers.ts";
+import {
+  type Admission,
+  type CounterAdd,
+  type CounterTake,
+  type MeterRequest,
+  type MeterStore,
+  MeterStoreUnavailable,
+  type TakeResult,
+} from "./types.ts";
+import { WINDOWS } from "./windows.ts";
+
+interface CompiledMeter {
+  readonly id: string;
+  readonly perCredential: boolean;
+  /** Limited windows, or every window with a null limit for a counting-only meter. */
+  readonly windows: readonly { readonly window: MeterWindow; readonly limit: number | null }[];
+  readonly methods: ReadonlySet<string> | null;
+  readonly path: { test(subject: string): boolean } | null;
+  /** Value meters add what this path selects in the response instead of counting requests. */
+  readonly isValue: boolean;
+  /** The parsed value path; null for request meters, or (the compiler prevents it) an invalid path. */
+  readonly valuePath: readonly JsonPathSegment[] | null;
+}
+
+export interface MetersOptions {
+  /** Admit requests when the store is unreachable (no headers, nothing counted). Default: fail closed. */
+  readonly failOpen?: boolean;
+  /** Failures that are not thrown: settle() errors and store outages under failOpen. */
+  readonly onError?: (error: unknown) => void;
+}
+
+export class Meters {
+  readonly #byProxy = new Map<string, readonly CompiledMeter[]>();
+  readonly #pending = new Set<Promise<void>>();
+  readonly #failOpen: boolean;
+  readonly #onError: (error: unknown) => void;
+
+  /** The store is the caller's: it outlives bundle reloads, each of which builds a new Meters. */
+  constructor(
+    document: PolicyDocument,
+    private readonly store: MeterStore,
+    options: MetersOptions = {},
+  ) {
+    this.#failOpen = options.failOpen ?? false;
+    this.#onError = options.onError ?? (() => {});
+    for (const proxy of document.proxies ?? []) {
+      const meters = (proxy.meters ?? []).map(compileMeter);
+      if (meters.length > 0) this.#byProxy.set(proxy.id, meters);
+    }
+  }
+
+  /** null when no meter applies to this request (no headers, no work). */
+  async admit(request: MeterRequest): Promise<Admission | null> {
+    const method = request.method.toUpperCase();
+    const applicable = (this.#byProxy.get(request.proxy) ?? []).filter(
+      (meter) =>
+        (meter.methods === null || meter.methods.has(method)) &&
+        (meter.path === null || meter.path.test(request.canonicalPath)),
+    );
+    if (applicable.length === 0) return null;
+
+    const takes: (CounterTake & { readonly meter: string })[] = [];
+    for (const meter of applicable) {
+      const counter = `${request.proxy}:${meter.id}:${meter.perCredential ? request.credential : "*"}`;
+      for (const { window, limit } of meter.windows) {
+        // A counting-only value meter has nothing to check or count until the response.
+        if (meter.isValue && limit === null) continue;
+        takes.push({ meter: meter.id, counter, window, limit, increment: meter.isValue ? 0 : 1 });
+      }
+    }
+    const valueMeters = applicable.filter((meter) => meter.isValue);
+
+    let result: TakeResult;
+    try {
+      result = takes.length > 0 ? await this.store.take(takes) : { admitted: true, now: 0, counters: [] };
+    } catch (error) {
+      const unavailable =
+        error instanceof MeterStoreUnavailable
+          ? error
+          : new MeterStoreUnavailable("meter store failed", { cause: error });
+      if (!this.#failOpen) throw unavailable;
+      this.#onError(unavailable);
+      return admission(true, [], null, { store: "unavailable" }, false, async () => {});
+    }
+
+    const limited: LimitReading[] = [];
+    const state: Record<string, Record<string, string>> = {};
+    takes.forEach((take, i) => {
+      const reading = result.counters[i]!;
+      const used = formatCount(reading.used);
+      (state[take.meter] ??= {})[take.window] = take.limit === null ? used : `${used}/${take.limit}`;
+      if (take.limit === null) return;
+      limited.push({ meter: take.meter, window: take.window, limit: take.limit, increment: take.increment, ...reading });
+    });
+    const { headers, exceeded } = limitHeaders(limited, result.admitted, result.now);
+    const needsResponse = result.admitted && valueMeters.length > 0;
+    let settled = false;
+    const settle = (document: unknown): Promise<void> => {
+      if (!needsResponse || settled) return Promise.resolve();
+      settled = true;
+      return this.track(this.settle(request, valueMeters, document));
+    };
+    return admission(result.admitted, headers, exceeded, state, needsResponse, settle);
+  }
+
+  /** Waits for settlements in flight. The store is closed by its owner. */
+  async close(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  private async settle(request: MeterRequest, meters: readonly CompiledMeter[], document: unknown) {
+    try {
+      const adds: CounterAdd[] = [];
+      for (const meter of meters) {
+        if (meter.valuePath === null) continue;
+        const amount = sumNumbers(document, meter.valuePath);
+        if (amount <= 0) continue;
+        const counter = `${request.proxy}:${meter.id}:${meter.perCredential ? request.credential : "*"}`;
+        for (const { window } of meter.windows) adds.push({ counter, window, amount });
+      }
+      if (adds.length > 0) await this.store.add(adds);
+    } catch (error) {
+      this.#onError(error);
+    }
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.#pending.add(work);
+    return work.finally(() => this.#pending.delete(work));
+  }
+}
+
+function compileMeter(meter: MeterEntity): CompiledMeter {
+  const limited = WINDOWS.flatMap((window) => {
+    const limit = meter.limits?.[window];
+    return limit === undefined ? [] : [{ window, limit }];
+  });
+  const parsed = meter.value === undefined ? null : parseJsonPath(meter.value);
+  return {
+    id: meter.id,
+    perCredential: meter.per === "credential",
+    windows: limited.length > 0 ? limited : WINDOWS.map((window) => ({ window, limit: null })),
+    methods: meter.match?.methods ? new Set(meter.match.methods) : null,
+    path: meter.match?.path === undefined ? null : compileSingle(meter.match.path, meter.match.flags === "i"),
+    isValue: parsed !== null,
+    // The compiler rejects invalid paths (RRC3006, RRC3102); one that slips through adds nothing.
+    valuePath: parsed?.ok ? parsed.segments : null,
+  };
+}
+
+/**
+ * The sum of the finite, non-negative numbers a value path selects. Strings, booleans, objects and
+ * negative numbers are ignored: an upstream answer must never lower a quota.
+ */
+export function sumNumbers(document: unknown, segments: readonly JsonPathSegment[]): number {
+  const selected: unknown[] = [];
+  selectJsonPath(document, segments, selected);
+  let sum = 0;
+  for (const value of selected) {
+    if (typeof value === "number" && Number.isFinite(value) && value > 0) sum += value;
+  }
+  return sum;
+}
+
+function formatCount(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000);
+}
+
+function admission(
+  admitted: boolean,
+  headers: readonly (readonly [string, string])[],
+  exceeded: string | null,
+  state: Readonly<Record<string, unknown>> | null,
+  needsResponse: boolean,
+  settle: (document: unknown) => Promise<void>,
+): Admission {
+  return { admitted, headers, exceeded, state, needsResponse, settle };
+}
