@@ -10,8 +10,8 @@ import { join } from "node:path";
 import {
   type CounterAdd,
   type CounterTake,
-  MeterStoreUnavailable,
   type MeterStore,
+  MeterStoreUnavailable,
   type TakeResult,
 } from "./types.ts";
 import { hasRoom, windowBounds, windowKey } from "./windows.ts";

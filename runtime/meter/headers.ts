@@ -28,7 +28,11 @@ function secondsUntil(end: number, now: number): number {
   return Math.max(1, Math.ceil((end - now) / 1000));
 }
 
-export function limitHeaders(readings: readonly LimitReading[], admitted: boolean, now: number): HeaderResult {
+export function limitHeaders(
+  readings: readonly LimitReading[],
+  admitted: boolean,
+  now: number,
+): HeaderResult {
   if (readings.length === 0) return { headers: [], exceeded: null };
   let chosen: LimitReading;
   let retryAfter: number | null = null;

@@ -4,7 +4,7 @@
 // Counting: an admitted request increments every applicable counter before it is forwarded, so a
 // request that then fails upstream (502/504, or a non-2xx answer) still counts once. Value meters
 // add only for 2xx JSON responses, via settle().
-import type { PolicyDocument, Meter as MeterEntity, MeterWindow } from "../../compiler/authoring/types.ts";
+import type { Meter as MeterEntity, MeterWindow, PolicyDocument } from "../../compiler/authoring/types.ts";
 import { compileSingle } from "../../compiler/regex/set-pattern.ts";
 import { type JsonPathSegment, parseJsonPath, selectJsonPath } from "../request/json-path.ts";
 import { type LimitReading, limitHeaders } from "./headers.ts";
@@ -98,9 +98,17 @@ export class Meters {
     takes.forEach((take, i) => {
       const reading = result.counters[i]!;
       const used = formatCount(reading.used);
-      (state[take.meter] ??= {})[take.window] = take.limit === null ? used : `${used}/${take.limit}`;
+      const windows = state[take.meter] ?? {};
+      windows[take.window] = take.limit === null ? used : `${used}/${take.limit}`;
+      state[take.meter] = windows;
       if (take.limit === null) return;
-      limited.push({ meter: take.meter, window: take.window, limit: take.limit, increment: take.increment, ...reading });
+      limited.push({
+        meter: take.meter,
+        window: take.window,
+        limit: take.limit,
+        increment: take.increment,
+        ...reading,
+      });
     });
     const { headers, exceeded } = limitHeaders(limited, result.admitted, result.now);
     const needsResponse = result.admitted && valueMeters.length > 0;
