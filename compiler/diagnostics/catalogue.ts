@@ -40,6 +40,9 @@ export const CATALOGUE = {
   RRC3010: { severity: "error", title: "duplicate rule id within an entity" },
   RRC3011: { severity: "error", title: "invalid header name" },
   RRC3012: { severity: "error", title: "one key digest names two credentials" },
+  RRC3101: { severity: "warning", title: "a longer meter window allows no more than a shorter one" },
+  RRC3102: { severity: "error", title: "meter value path cannot select a number" },
+  RRC3103: { severity: "warning", title: "meter match can never apply" },
   // 4xxx: regular expressions
   RRC4001: { severity: "error", title: "regex is not valid RE2 syntax" },
   RRC4002: { severity: "error", title: "lookaround cannot run in linear time" },

@@ -4,6 +4,7 @@ import type { PolicyDocument } from "../authoring/types.ts";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
 import type { LoadedSources } from "../load/index.ts";
 import { ENTITY_LISTS, type Located, type ValidatedPolicy } from "./located.ts";
+import { checkMeters } from "./meters.ts";
 import { checkPatterns } from "./patterns.ts";
 import { checkMemberIds, checkReferences } from "./references.ts";
 import { validateShape } from "./schema.ts";
@@ -36,5 +37,6 @@ export function runValidate(loaded: LoadedSources, diagnostics: DiagnosticBag): 
   }
   for (const proxy of policy.proxies) checkMemberIds(proxy, "meters", proxy.value.meters, diagnostics);
   checkPatterns(policy, diagnostics);
+  checkMeters(policy, diagnostics);
   return policy;
 }

@@ -32,7 +32,7 @@ export function hasRoom(used: number, limit: number | null, increment: number): 
   return increment > 0 ? used + increment <= limit : used < limit;
 }
 
-/** The storage key of a counter's window: `rrc:meter:{proxy}:{meter}:{credential|*}:{window}:{startSeconds}`. */
+/** A counter window's key: `rrc:meter:{proxy}:{meter}:{credential|*}:{window}:{startSeconds}`. */
 export function windowKey(counter: string, window: MeterWindow, startMs: number): string {
   return `rrc:meter:${counter}:${window}:${Math.floor(startMs / 1000)}`;
 }

@@ -9,7 +9,8 @@ import type { RequestContext } from "./context.ts";
 
 export type BodyRead = { ok: true; body: Buffer } | { ok: false; tooLarge: boolean };
 
-export async function authorize(context: RequestContext): Promise<Decision> {
+/** Synchronous unless the body must be read first. */
+export function authorize(context: RequestContext): Decision | Promise<Decision> {
   const proxy = context.proxy!;
   const request = {
     proxy: proxy.id,
@@ -21,22 +22,20 @@ export async function authorize(context: RequestContext): Promise<Decision> {
     body: PENDING_BODY as unknown,
     claims: context.claims,
   };
-  let started = process.hrtime.bigint();
-  let decision = context.state.decider.decide(request);
-  let elapsed = process.hrtime.bigint() - started;
-  if (decision.code === "body-required") {
-    const read = await readBody(context.request, proxy.bodyLimit);
-    if (!read.ok) {
-      return read.tooLarge ? TOO_LARGE : BODY_UNREADABLE;
-    }
+  const started = process.hrtime.bigint();
+  const decision = context.state.decider.decide(request);
+  const elapsed = process.hrtime.bigint() - started;
+  context.decisionUs = Number(elapsed) / 1000;
+  if (decision.code !== "body-required") return decision;
+  return readBody(context.request, proxy.bodyLimit).then((read) => {
+    if (!read.ok) return read.tooLarge ? TOO_LARGE : BODY_UNREADABLE;
     context.body = read.body;
     request.body = read.body;
-    started = process.hrtime.bigint();
-    decision = context.state.decider.decide(request);
-    elapsed += process.hrtime.bigint() - started;
-  }
-  context.decisionUs = Number(elapsed) / 1000;
-  return decision;
+    const again = process.hrtime.bigint();
+    const second = context.state.decider.decide(request);
+    context.decisionUs += Number(process.hrtime.bigint() - again) / 1000;
+    return second;
+  });
 }
 
 const TOO_LARGE: Decision = Object.freeze({

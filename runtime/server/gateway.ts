@@ -77,7 +77,8 @@ export class Gateway {
       return;
     }
 
-    const decision = await authorize(context);
+    const pendingDecision = authorize(context);
+    const decision = pendingDecision instanceof Promise ? await pendingDecision : pendingDecision;
     context.verdict = decision.verdict;
     context.code = decision.code;
     context.scope = decision.scope;
