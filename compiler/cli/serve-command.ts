@@ -25,6 +25,9 @@ export interface ServeFlags {
   "max-header-bytes"?: string;
   drain?: string;
   "jwks-cooldown"?: string;
+  "meter-store"?: string;
+  "meter-state-dir"?: string;
+  "meter-fail-open"?: boolean;
 }
 
 export const SERVE_OPTIONS = {
@@ -44,6 +47,9 @@ export const SERVE_OPTIONS = {
   "max-header-bytes": { type: "string" },
   drain: { type: "string" },
   "jwks-cooldown": { type: "string" },
+  "meter-store": { type: "string" },
+  "meter-state-dir": { type: "string" },
+  "meter-fail-open": { type: "boolean" },
 } as const;
 
 function integer(value: string | undefined, fallback: number, name: string): number {
@@ -98,6 +104,9 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     secrets: { env: process.env, baseDir: process.cwd() },
     drainMs: integer(flags.drain, 10_000, "drain"),
     jwksCooldownMs: integer(flags["jwks-cooldown"], 30_000, "jwks-cooldown"),
+    meterStore: flags["meter-store"],
+    meterStateDir: resolve(flags["meter-state-dir"] ?? ".rrc-state"),
+    meterFailOpen: flags["meter-fail-open"] ?? false,
     onReload: (result) =>
       process.stderr.write(
         result.ok

@@ -59,6 +59,11 @@ export class Meters {
     }
   }
 
+  /** Whether the proxy has meters at all: lets the gateway skip the stage without a promise. */
+  has(proxy: string): boolean {
+    return this.#byProxy.has(proxy);
+  }
+
   /** null when no meter applies to this request (no headers, no work). */
   async admit(request: MeterRequest): Promise<Admission | null> {
     const method = request.method.toUpperCase();

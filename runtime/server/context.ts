@@ -2,7 +2,10 @@
 // through every stage (one hidden class, no per-stage objects).
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Admission } from "../meter/index.ts";
 import type { PolicyState, ProxyRuntime } from "./policy-state.ts";
+
+const NO_HEADERS: readonly (readonly [string, string])[] = [];
 
 export class RequestContext {
   readonly requestId: string;
@@ -23,6 +26,9 @@ export class RequestContext {
   scope: string | null = null;
   rule: string | null = null;
   decisionUs = 0;
+  admission: Admission | null = null;
+  /** Headers added to whatever the caller gets (RateLimit headers). */
+  extraHeaders: readonly (readonly [string, string])[] = NO_HEADERS;
   upstreamStatus: number | null = null;
   upstreamStartedAt = 0;
   logged = false;

@@ -4,7 +4,6 @@
 // applies, a 2xx body is collected instead and handed to the filter stage.
 import { Writable } from "node:stream";
 import type { Dispatcher } from "undici";
-import type { FilterPlan } from "../filter/index.ts";
 import type { RequestContext } from "./context.ts";
 import { forwardHeaders, responseHeaders } from "./headers.ts";
 import type { ProblemCode } from "./problems.ts";
@@ -25,9 +24,10 @@ const TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UN
 
 class TooLarge extends Error {}
 
+/** `collect`: a 2xx response body is needed whole (a filter or a value meter applies). */
 export async function forward(
   context: RequestContext,
-  plan: FilterPlan | null,
+  collect: boolean,
   filterLimit: number,
 ): Promise<ForwardOutcome> {
   const proxy = context.proxy!;
@@ -45,7 +45,7 @@ export async function forward(
     clientAddress: context.clientAddress,
     drop: [...context.stripHeaders, ...proxy.upstreamAuth.ownedHeaders],
     set: injected,
-    identityEncoding: plan !== null,
+    identityEncoding: collect,
   });
   // No AbortController per request (measured at ~12 µs each): a caller that goes away
   // destroys `response`, and undici's next write to it fails and ends the upstream request.
@@ -62,7 +62,7 @@ export async function forward(
       },
       ({ statusCode, headers: upstreamHeaders }) => {
         context.upstreamStatus = statusCode;
-        if (plan !== null && statusCode >= 200 && statusCode < 300) {
+        if (collect && statusCode >= 200 && statusCode < 300) {
           return collector(filterLimit, (body) => {
             collected = { statusCode, headers: upstreamHeaders, body };
           });
@@ -70,6 +70,7 @@ export async function forward(
         const outgoing = responseHeaders(upstreamHeaders);
         outgoing["x-request-id"] = context.requestId;
         outgoing["x-rrc-code"] = "access-granted";
+        for (const [name, value] of context.extraHeaders) outgoing[name] = value;
         response.writeHead(statusCode, outgoing);
         return response;
       },

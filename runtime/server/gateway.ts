@@ -4,9 +4,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { canonicalizePath } from "../request/canonical-path.ts";
 import { authorize } from "./authorize.ts";
 import { RequestContext } from "./context.ts";
-import { sendFiltered } from "./filter-response.ts";
+import { sendCollected } from "./filter-response.ts";
 import { forward } from "./forward.ts";
 import { logDecision, type Observers } from "./log-decision.ts";
+import { meter } from "./meter-stage.ts";
 import type { PolicyState } from "./policy-state.ts";
 import { type ProblemCode, sendProblem } from "./problems.ts";
 import { parseQuery, splitTarget } from "./request-target.ts";
@@ -95,16 +96,28 @@ export class Gateway {
     }
     context.canonicalPath = canonical.path;
 
+    if (state.meters.has(proxy.id)) {
+      const metered = await meter(context);
+      if (!metered.ok) {
+        if (metered.code === "rate-limited") {
+          this.observers.metrics.meterRejection(proxy.id, context.admission!.exceeded!);
+        }
+        this.refuse(context, metered.code, Object.fromEntries(context.extraHeaders));
+        return;
+      }
+    }
+
     const plan =
       proxy.filters.get(authenticated.credential)?.select(request.method ?? "", canonical.path) ?? null;
-    const outcome = await forward(context, plan, this.options.filterLimit);
+    const collect = plan !== null || context.admission?.needsResponse === true;
+    const outcome = await forward(context, collect, this.options.filterLimit);
     if (outcome.kind === "failed") {
-      this.refuse(context, outcome.code);
+      this.refuse(context, outcome.code, Object.fromEntries(context.extraHeaders));
       return;
     }
     if (outcome.kind === "collected") {
-      const problem = sendFiltered(context, plan!, outcome.response);
-      if (problem) this.refuse(context, problem);
+      const problem = sendCollected(context, plan, outcome.response);
+      if (problem) this.refuse(context, problem, Object.fromEntries(context.extraHeaders));
     }
     context.status = context.response.statusCode;
   }

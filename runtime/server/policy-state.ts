@@ -7,12 +7,17 @@ import { Authenticator } from "../authenticate/index.ts";
 import type { LoadedBundle } from "../bundle/load.ts";
 import type { Decider } from "../decision/engine.ts";
 import { compileFilters, type FilterProgram } from "../filter/index.ts";
+import { type MeterStore, Meters } from "../meter/index.ts";
 import { resolveSecret, type SecretContext } from "../secrets/resolve.ts";
 import { createUpstreamAuth, type UpstreamAuth } from "../secrets/upstream-auth.ts";
 
-export interface AuthSettings {
+export interface StateSettings {
   /** Shortest time between two fetches of one JWKS document (unknown `kid` floods). */
   readonly jwksCooldownMs: number;
+  /** The meter store outlives reloads; each state builds its own Meters over it. */
+  readonly meterStore: MeterStore;
+  readonly meterFailOpen: boolean;
+  readonly onMeterError?: (error: unknown) => void;
 }
 
 export interface UpstreamTimeouts {
@@ -39,6 +44,7 @@ export interface PolicyState {
   readonly bundle: LoadedBundle;
   readonly decider: Decider;
   readonly authenticator: Authenticator;
+  readonly meters: Meters;
   readonly proxies: ReadonlyMap<string, ProxyRuntime>;
   /** Lower-case host (without port) → proxy, for proxies reached by `hosts`. */
   readonly hosts: ReadonlyMap<string, ProxyRuntime>;
@@ -49,7 +55,7 @@ export async function buildPolicyState(
   bundle: LoadedBundle,
   secrets: SecretContext,
   timeouts: UpstreamTimeouts,
-  auth: AuthSettings,
+  settings: StateSettings,
 ): Promise<PolicyState> {
   const document = bundle.module.policy.document as PolicyDocument;
   const upstreamAuths = new Map<string, UpstreamAuth>();
@@ -61,7 +67,7 @@ export async function buildPolicyState(
   try {
     const authenticator = new Authenticator(document.proxyCredentials ?? [], {
       resolveSecret: (ref) => resolveSecret(ref, secrets),
-      jwksCooldownMs: auth.jwksCooldownMs,
+      jwksCooldownMs: settings.jwksCooldownMs,
     });
     const targets = new Map((document.targets ?? []).map((target) => [target.id, target]));
     const targetCredentials = new Map((document.targetCredentials ?? []).map((tc) => [tc.id, tc]));
@@ -110,14 +116,20 @@ export async function buildPolicyState(
     }
     await Promise.all([...upstreamAuths.values()].map((auth) => auth.ready()));
     await authenticator.warm().catch(() => undefined);
+    const meters = new Meters(document, settings.meterStore, {
+      failOpen: settings.meterFailOpen,
+      onError: settings.onMeterError,
+    });
     return {
       bundle,
       decider: bundle.decider,
       authenticator,
+      meters,
       proxies,
       hosts,
       async close() {
         authenticator.close();
+        await meters.close();
         await cleanup();
       },
     };

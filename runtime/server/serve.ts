@@ -8,13 +8,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { loadBundle } from "../bundle/load.ts";
+import { createMeterStore } from "../meter/index.ts";
 import { startAdminServer } from "../observe/admin-server.ts";
 import { DecisionLog, type LogSink } from "../observe/decision-log.ts";
 import { GatewayMetrics } from "../observe/metrics.ts";
 import type { SecretContext } from "../secrets/resolve.ts";
 import { Gateway } from "./gateway.ts";
 import { InflightTracker } from "./inflight.ts";
-import { buildPolicyState, type PolicyState, type UpstreamTimeouts } from "./policy-state.ts";
+import {
+  buildPolicyState,
+  type PolicyState,
+  type StateSettings,
+  type UpstreamTimeouts,
+} from "./policy-state.ts";
 import { PROBLEMS, problemBody } from "./problems.ts";
 
 export interface ServeOptions {
@@ -37,6 +43,10 @@ export interface ServeOptions {
   readonly secrets: SecretContext;
   readonly drainMs: number;
   readonly jwksCooldownMs: number;
+  /** `redis://…` for a shared store; undefined for the embedded one in `meterStateDir`. */
+  readonly meterStore?: string;
+  readonly meterStateDir: string;
+  readonly meterFailOpen: boolean;
   /** Reload outcomes, for the CLI to print. */
   readonly onReload?: (result: { ok: boolean; revision?: string; error?: string }) => void;
 }
@@ -53,7 +63,19 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
   const metrics = new GatewayMetrics();
   const log = new DecisionLog(options.log);
   metrics.setDroppedLogRecords(() => log.dropped);
-  const initial = await loadState(options);
+  const meterStore = await createMeterStore({ url: options.meterStore, stateDir: options.meterStateDir });
+  const settings: StateSettings = {
+    jwksCooldownMs: options.jwksCooldownMs,
+    meterStore,
+    meterFailOpen: options.meterFailOpen,
+  };
+  let initial: PolicyState;
+  try {
+    initial = await loadState(options, settings);
+  } catch (error) {
+    await meterStore.close();
+    throw error;
+  }
   metrics.setBundleInfo(initial.bundle.manifest.revision, initial.bundle.manifest.compiler.version);
   const inflight = new InflightTracker();
   const gateway = new Gateway(
@@ -101,7 +123,7 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
   const reload = (): Promise<boolean> => {
     reloading ??= (async () => {
       try {
-        const next = await loadState(options);
+        const next = await loadState(options, settings);
         const previous = gateway.swap(next);
         metrics.reload(true);
         metrics.setBundleInfo(next.bundle.manifest.revision, next.bundle.manifest.compiler.version);
@@ -137,6 +159,7 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
       server.closeAllConnections();
       await stopped;
       await gateway.policy.close();
+      await meterStore.close();
       await admin?.close();
       await log.close();
     })();
@@ -152,11 +175,9 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
   };
 }
 
-async function loadState(options: ServeOptions): Promise<PolicyState> {
+async function loadState(options: ServeOptions, settings: StateSettings): Promise<PolicyState> {
   const bundle = await loadBundle(options.bundleDir, { verifyKey: options.verifyKey });
-  return buildPolicyState(bundle, options.secrets, options.upstream, {
-    jwksCooldownMs: options.jwksCooldownMs,
-  });
+  return buildPolicyState(bundle, options.secrets, options.upstream, settings);
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

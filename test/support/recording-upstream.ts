@@ -62,6 +62,9 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
       } else if (path.startsWith("/big/")) {
         const size = Number(path.slice("/big/".length)) || 1024;
         send(response, 200, "application/json", JSON.stringify({ blob: "x".repeat(size) }));
+      } else if (path.startsWith("/usage/")) {
+        const tokens = Number(path.slice("/usage/".length)) || 0;
+        send(response, 200, "application/json", JSON.stringify({ usage: { total_tokens: tokens } }));
       } else if (path.startsWith("/status/")) {
         send(
           response,

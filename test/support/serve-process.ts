@@ -1,5 +1,8 @@
 // Starts `rrc serve` as a real child process on loopback (port 0) and stops it.
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CLI } from "./run-cli.ts";
 
 export interface ServeProcess {
@@ -23,10 +26,18 @@ export function spawnServe(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
 ): Promise<ServeProcess | StartResult> {
-  const child = spawn(process.execPath, [CLI, "serve", "--host", "127.0.0.1", "--port", "0", ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // Meter state goes to a fresh temporary directory unless the test names one.
+  const stateArgs = args.includes("--meter-state-dir")
+    ? []
+    : ["--meter-state-dir", mkdtempSync(join(tmpdir(), "rrc-state-"))];
+  const child = spawn(
+    process.execPath,
+    [CLI, "serve", "--host", "127.0.0.1", "--port", "0", ...stateArgs, ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   let stdout = "";
   child.stdout!.on("data", (chunk: Buffer) => {
