@@ -9,6 +9,7 @@ const entryPoints = {
   "bench/decide.bench": "bench/decide.bench.ts",
   "bench/gateway.bench": "bench/gateway.bench.ts",
   "bench/gateway-servers": "bench/gateway-servers.ts",
+  "bench/meter.bench": "bench/meter.bench.ts",
 };
 
 // Entries not written yet are skipped so a partial checkout still installs.

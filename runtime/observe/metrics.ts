@@ -20,6 +20,8 @@ export class GatewayMetrics {
   private readonly upstreamDuration: Histogram<"proxy">;
   private readonly upstreamResponses: Counter<"proxy" | "status_class">;
   private readonly meterRejections: Counter<"proxy" | "meter">;
+  private readonly meterUsage: Counter<"proxy" | "meter" | "credential">;
+  private readonly usageChildren = new Map<string, { inc(): void }>();
   private readonly reloads: Counter<"result">;
   private readonly bundleInfo: Gauge<"revision" | "compiler">;
   private droppedLogRecords: () => number = () => 0;
@@ -62,6 +64,12 @@ export class GatewayMetrics {
       name: "rrc_meter_rejections_total",
       help: "Requests rejected by a meter (rate limit or quota).",
       labelNames: ["proxy", "meter"],
+      registers,
+    });
+    this.meterUsage = new Counter({
+      name: "rrc_meter_requests_total",
+      help: "Requests admitted and counted by each meter, per credential (the per-client usage counters).",
+      labelNames: ["proxy", "meter", "credential"],
       registers,
     });
     this.reloads = new Counter({
@@ -130,6 +138,17 @@ export class GatewayMetrics {
   upstream(proxy: string, status: number | null, seconds: number): void {
     this.upstreamDuration.observe({ proxy }, seconds);
     this.upstreamResponses.inc({ proxy, status_class: statusClass(status) });
+  }
+
+  /** One admitted request counted by `meter`. */
+  meterCounted(proxy: string, meter: string, credential: string): void {
+    const key = `${proxy}\u0000${meter}\u0000${credential}`;
+    let child = this.usageChildren.get(key);
+    if (!child) {
+      child = this.meterUsage.labels(proxy, meter, credential);
+      this.usageChildren.set(key, child);
+    }
+    child.inc();
   }
 
   meterRejection(proxy: string, meter: string): void {

@@ -105,6 +105,9 @@ export class Gateway {
         this.refuse(context, metered.code, Object.fromEntries(context.extraHeaders));
         return;
       }
+      for (const meterId of Object.keys(context.admission?.state ?? {})) {
+        this.observers.metrics.meterCounted(proxy.id, meterId, authenticated.credential);
+      }
     }
 
     const plan =

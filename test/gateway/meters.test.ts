@@ -74,7 +74,7 @@ describe("embedded store", () => {
       dir,
       "m1",
     );
-    const gateway = await start(bundle);
+    const gateway = await start(bundle, ["--admin-port", "0"]);
     try {
       const before = upstream.requests.length;
       const admitted = [];
@@ -98,6 +98,10 @@ describe("embedded store", () => {
       expect(upstream.requests.length - before).toBe(3);
       // Another credential has its own counter.
       expect((await get(gateway, "/main/echo", KEYS.writer)).status).toBe(200);
+      const metrics = await (await request(`http://127.0.0.1:${gateway.adminPort}/metrics`)).body.text();
+      expect(metrics).toContain('rrc_meter_requests_total{proxy="main",meter="per-caller",credential="reader"} 3');
+      expect(metrics).toContain('rrc_meter_requests_total{proxy="main",meter="per-caller",credential="writer"} 1');
+      expect(metrics).toContain('rrc_meter_rejections_total{proxy="main",meter="per-caller"} 1');
     } finally {
       await gateway.stop();
     }
