@@ -10,6 +10,10 @@ const entryPoints = {
   "bench/gateway.bench": "bench/gateway.bench.ts",
   "bench/gateway-servers": "bench/gateway-servers.ts",
   "bench/meter.bench": "bench/meter.bench.ts",
+  "bench/peers.bench": "bench/peers.bench.ts",
+  "bench/jwt.bench": "bench/jwt.bench.ts",
+  "bench/scale.bench": "bench/scale.bench.ts",
+  "bench/check": "bench/check/main.ts",
 };
 
 // Entries not written yet are skipped so a partial checkout still installs.

@@ -106,6 +106,7 @@ function isStartupError(error: unknown): error is Error & { code: string } {
   return (
     code.startsWith("secret-") ||
     code.startsWith("upstream-auth-") ||
+    code === "worker-start-failed" ||
     code === "EADDRINUSE" ||
     code === "EACCES"
   );

@@ -1,10 +1,15 @@
 // `rrc serve`: flags to ServeOptions, status lines on stderr (stdout carries the decision
 // log by default), SIGHUP reloads, SIGTERM/SIGINT drain and stop.
+
+import cluster from "node:cluster";
 import { createPublicKey, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
+import { IpcMeterStore } from "../../runtime/meter/ipc-store.ts";
 import type { LogSink } from "../../runtime/observe/decision-log.ts";
-import { describe, startGateway } from "../../runtime/server/serve.ts";
+import { type PrimaryMessage, startCluster, type WorkerMessage } from "../../runtime/server/cluster.ts";
+import { describe, type ServeOptions, startGateway } from "../../runtime/server/serve.ts";
 import { UsageError } from "./usage-error.ts";
 
 export interface ServeFlags {
@@ -28,6 +33,7 @@ export interface ServeFlags {
   "meter-store"?: string;
   "meter-state-dir"?: string;
   "meter-fail-open"?: boolean;
+  workers?: string;
 }
 
 export const SERVE_OPTIONS = {
@@ -50,6 +56,7 @@ export const SERVE_OPTIONS = {
   "meter-store": { type: "string" },
   "meter-state-dir": { type: "string" },
   "meter-fail-open": { type: "boolean" },
+  workers: { type: "string" },
 } as const;
 
 function integer(value: string | undefined, fallback: number, name: string): number {
@@ -82,7 +89,7 @@ function verifyKey(path: string | undefined): KeyObject | undefined {
 export async function runServe(flags: ServeFlags): Promise<number> {
   if (!flags.bundle) throw new UsageError("`rrc serve` needs --bundle <dir>");
   const upstreamTimeout = integer(flags["upstream-timeout"], 30_000, "upstream-timeout");
-  const running = await startGateway({
+  const options: ServeOptions = {
     bundleDir: resolve(flags.bundle),
     host: flags.host ?? "0.0.0.0",
     port: integer(flags.port, 8080, "port"),
@@ -113,11 +120,16 @@ export async function runServe(flags: ServeFlags): Promise<number> {
           ? `rrc serve: reloaded revision ${result.revision}\n`
           : `rrc serve: reload failed, keeping the running policy: ${result.error}\n`,
       ),
-  });
+  };
+  const workers = integer(flags.workers, availableParallelism(), "workers");
+  if (workers < 1) throw new UsageError("--workers must be at least 1");
+  if (cluster.isWorker) return runWorker(options);
+  const running = workers === 1 ? await startGateway(options) : await startCluster(options, workers);
   const admin =
     running.adminPort === null ? "off" : `${flags["admin-host"] ?? "127.0.0.1"}:${running.adminPort}`;
+  const processes = workers === 1 ? "" : `, ${workers} workers`;
   process.stderr.write(
-    `rrc serve: listening on ${flags.host ?? "0.0.0.0"}:${running.port}, admin ${admin}, revision ${running.revision}\n`,
+    `rrc serve: listening on ${flags.host ?? "0.0.0.0"}:${running.port}, admin ${admin}, revision ${running.revision}${processes}\n`,
   );
   process.on("SIGHUP", () => void running.reload());
   return new Promise<number>((resolveExit) => {
@@ -133,5 +145,40 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
+  });
+}
+
+/** A cluster worker: serves on the shared socket, meters through the primary's store,
+ * and leaves signals, the admin port and the status lines to the primary. */
+async function runWorker(options: ServeOptions): Promise<number> {
+  const running = await startGateway({
+    ...options,
+    adminPort: null,
+    meterStoreInstance: options.meterStore ? undefined : new IpcMeterStore(process as never),
+  });
+  const send = (message: WorkerMessage) => process.send?.(message);
+  // The primary decides: a terminal's signals reach the whole process group.
+  process.on("SIGHUP", () => undefined);
+  process.on("SIGINT", () => undefined);
+  send({ type: "rrc-ready", port: running.port, revision: running.revision });
+  return new Promise<number>(() => {
+    // The IPC channel would keep a drained worker alive: leave explicitly.
+    const stop = () =>
+      running.close().then(
+        () => process.exit(0),
+        () => process.exit(2),
+      );
+    process.once("SIGTERM", stop);
+    process.on("message", (message: PrimaryMessage) => {
+      if (message.type === "rrc-reload") {
+        void running.reload().then((ok) => send({ type: "rrc-reloaded", ok }));
+      } else if (message.type === "rrc-shutdown") {
+        void stop();
+      } else if (message.type === "rrc-metrics") {
+        void running
+          .metricsJson()
+          .then((json) => send({ type: "rrc-metrics", id: message.id, json: json as object[] }));
+      }
+    });
   });
 }

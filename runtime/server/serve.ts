@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { loadBundle } from "../bundle/load.ts";
-import { createMeterStore } from "../meter/index.ts";
+import { createMeterStore, type MeterStore } from "../meter/index.ts";
 import { startAdminServer } from "../observe/admin-server.ts";
 import { DecisionLog, type LogSink } from "../observe/decision-log.ts";
 import { GatewayMetrics } from "../observe/metrics.ts";
@@ -47,6 +47,8 @@ export interface ServeOptions {
   readonly meterStore?: string;
   readonly meterStateDir: string;
   readonly meterFailOpen: boolean;
+  /** A store made elsewhere (a cluster worker's channel to the primary's store). */
+  readonly meterStoreInstance?: MeterStore;
   /** Reload outcomes, for the CLI to print. */
   readonly onReload?: (result: { ok: boolean; revision?: string; error?: string }) => void;
 }
@@ -57,13 +59,17 @@ export interface RunningGateway {
   readonly revision: string;
   reload(): Promise<boolean>;
   close(): Promise<void>;
+  /** This process's metrics as prom-client JSON, for a cluster primary to aggregate. */
+  metricsJson(): Promise<unknown>;
 }
 
 export async function startGateway(options: ServeOptions): Promise<RunningGateway> {
   const metrics = new GatewayMetrics();
   const log = new DecisionLog(options.log);
   metrics.setDroppedLogRecords(() => log.dropped);
-  const meterStore = await createMeterStore({ url: options.meterStore, stateDir: options.meterStateDir });
+  const meterStore =
+    options.meterStoreInstance ??
+    (await createMeterStore({ url: options.meterStore, stateDir: options.meterStateDir }));
   const settings: StateSettings = {
     jwksCooldownMs: options.jwksCooldownMs,
     meterStore,
@@ -172,6 +178,7 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
     revision: initial.bundle.manifest.revision,
     reload,
     close,
+    metricsJson: () => metrics.registry.getMetricsAsJSON(),
   };
 }
 

@@ -99,8 +99,12 @@ describe("embedded store", () => {
       // Another credential has its own counter.
       expect((await get(gateway, "/main/echo", KEYS.writer)).status).toBe(200);
       const metrics = await (await request(`http://127.0.0.1:${gateway.adminPort}/metrics`)).body.text();
-      expect(metrics).toContain('rrc_meter_requests_total{proxy="main",meter="per-caller",credential="reader"} 3');
-      expect(metrics).toContain('rrc_meter_requests_total{proxy="main",meter="per-caller",credential="writer"} 1');
+      expect(metrics).toContain(
+        'rrc_meter_requests_total{proxy="main",meter="per-caller",credential="reader"} 3',
+      );
+      expect(metrics).toContain(
+        'rrc_meter_requests_total{proxy="main",meter="per-caller",credential="writer"} 1',
+      );
       expect(metrics).toContain('rrc_meter_rejections_total{proxy="main",meter="per-caller"} 1');
     } finally {
       await gateway.stop();

@@ -30,9 +30,11 @@ export function spawnServe(
   const stateArgs = args.includes("--meter-state-dir")
     ? []
     : ["--meter-state-dir", mkdtempSync(join(tmpdir(), "rrc-state-"))];
+  // One process unless the test asks for workers: some tests count calls per process.
+  const workerArgs = args.includes("--workers") ? [] : ["--workers", "1"];
   const child = spawn(
     process.execPath,
-    [CLI, "serve", "--host", "127.0.0.1", "--port", "0", ...stateArgs, ...args],
+    [CLI, "serve", "--host", "127.0.0.1", "--port", "0", ...workerArgs, ...stateArgs, ...args],
     {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,46 @@
+// rrc's two engines for one policy document: the emitted decision module (built by the
+// real pipeline, imported from memory as `rrc serve` does) and the reference interpreter.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { PolicyDocument } from "../../compiler/authoring/types.ts";
+import { createInterpreter } from "../../compiler/interpret/index.ts";
+import { type CompileResult, compile } from "../../compiler/pipeline.ts";
+import { type DecisionModule, importModuleSource, instantiateModule } from "../../runtime/bundle/load.ts";
+import type { Decider } from "../../runtime/decision/engine.ts";
+
+export interface RrcEngines {
+  readonly module: DecisionModule;
+  readonly decider: Decider;
+  readonly interpreter: Decider;
+  readonly bundle: NonNullable<CompileResult["bundle"]>;
+  /** The decision module's bytes, as written to the bundle. */
+  readonly codeBytes: number;
+  readonly buildMs: number;
+}
+
+/** Writes `document` as `<name>.json` in `workspace` and compiles it in process. */
+export async function buildEngines(
+  document: PolicyDocument,
+  workspace: string,
+  name: string,
+): Promise<RrcEngines> {
+  const file = join(workspace, `${name}.json`);
+  writeFileSync(file, JSON.stringify(document));
+  const started = performance.now();
+  const result = await compile({ paths: [file], cwd: workspace, until: "artifact" });
+  const buildMs = performance.now() - started;
+  if (!result.ok || !result.bundle || !result.flat) {
+    const first = result.diagnostics[0];
+    throw new Error(`benchmark policy ${name} did not build: ${first?.code ?? ""} ${first?.message ?? ""}`);
+  }
+  const source = result.bundle.files.get(result.bundle.manifest.module)!;
+  const module = await importModuleSource(source);
+  return {
+    module,
+    decider: instantiateModule(module),
+    interpreter: createInterpreter(result.flat),
+    bundle: result.bundle,
+    codeBytes: result.bundle.manifest.stats.codeBytes,
+    buildMs,
+  };
+}

@@ -1,0 +1,62 @@
+// Times several decision engines in one tinybench run. Each task call makes a batch of
+// decisions, cycling through the request mix, sized so that one call takes ~20 µs or more:
+// the timer's own cost (tens of ns) then stays out of a ~1 µs decision, and slow engines
+// run one decision per call. Results are ns per decision.
+import { Bench } from "tinybench";
+
+export interface DecisionTask {
+  readonly name: string;
+  /** Decides the index-th request of the mix (the caller wraps the index). */
+  decideAt(index: number): unknown;
+}
+
+export interface Timing {
+  readonly ns: number;
+  /** Relative margin of error, in percent (tinybench). */
+  readonly rme: number;
+  readonly decisions: number;
+}
+
+const TARGET_CALL_NS = 20_000;
+
+function batchSize(task: DecisionTask): number {
+  const started = process.hrtime.bigint();
+  for (let index = 0; index < 64; index++) task.decideAt(index);
+  const perDecision = Number(process.hrtime.bigint() - started) / 64;
+  return Math.max(1, Math.min(256, Math.ceil(TARGET_CALL_NS / Math.max(perDecision, 1))));
+}
+
+export async function timeDecisions(
+  tasks: readonly DecisionTask[],
+  options: { readonly timeMs: number; readonly iterations: number },
+): Promise<Map<string, Timing>> {
+  const bench = new Bench({
+    time: options.timeMs,
+    iterations: options.iterations,
+    warmupTime: Math.min(200, options.timeMs),
+    warmupIterations: 2,
+  });
+  const batches = new Map<string, number>();
+  for (const task of tasks) {
+    const batch = batchSize(task);
+    batches.set(task.name, batch);
+    let next = 0;
+    bench.add(task.name, () => {
+      for (let n = 0; n < batch; n++) task.decideAt(next++);
+    });
+  }
+  await bench.run();
+  const timings = new Map<string, Timing>();
+  for (const task of bench.tasks) {
+    const result = task.result as { latency?: { mean: number; rme: number; samplesCount?: number } };
+    const batch = batches.get(task.name)!;
+    const latency = result.latency;
+    if (!latency) throw new Error(`benchmark task ${task.name} did not complete`);
+    timings.set(task.name, {
+      ns: (latency.mean * 1e6) / batch,
+      rme: latency.rme,
+      decisions: (task.runs ?? 0) * batch,
+    });
+  }
+  return timings;
+}
