@@ -19,10 +19,16 @@ export interface Timing {
 
 const TARGET_CALL_NS = 20_000;
 
+/** Decisions per call: ~TARGET_CALL_NS worth, from up to 64 trial decisions (≤ ~1 ms). */
 function batchSize(task: DecisionTask): number {
   const started = process.hrtime.bigint();
-  for (let index = 0; index < 64; index++) task.decideAt(index);
-  const perDecision = Number(process.hrtime.bigint() - started) / 64;
+  let elapsed = 0;
+  let count = 0;
+  while (count < 64 && elapsed < 1e6) {
+    task.decideAt(count++);
+    elapsed = Number(process.hrtime.bigint() - started);
+  }
+  const perDecision = elapsed / count;
   return Math.max(1, Math.min(256, Math.ceil(TARGET_CALL_NS / Math.max(perDecision, 1))));
 }
 

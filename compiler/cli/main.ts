@@ -3,7 +3,9 @@
 import { parseArgs } from "node:util";
 import { BundleError } from "../../runtime/bundle/load.ts";
 import { runSecretCommand } from "../../runtime/secrets/encrypt.ts";
+import { runMatrixCommand } from "../matrix/command.ts";
 import { packageVersion } from "../package-root.ts";
+import { runTestCommand } from "../policy-test/command.ts";
 import { runBuild, runCheck } from "./build-commands.ts";
 import { runDecide } from "./decide-commands.ts";
 import { runServe, SERVE_OPTIONS } from "./serve-command.ts";
@@ -16,6 +18,8 @@ usage:
   rrc build <policies...> --out <dir> [--format pretty|json|github]
   rrc eval  (--bundle <dir> | <policies...>) --request <file|->
   rrc explain (--bundle <dir> | <policies...>) --request <file|->
+  rrc test <policies|bundle> [test files or dirs...] [--format pretty|json|junit] [--min-coverage <percent>]
+  rrc matrix <policies|bundle> [--format markdown|html|json]
   rrc serve --bundle <dir> [--port 8080] [--host 0.0.0.0] [--admin-port 9901|off]
             [--verify-key <ed25519 public key pem>] [--watch] [--log stdout|none|file:<path>]
             [--hide-rules] [--filter-limit <bytes>] [--upstream-timeout <ms>] [--client-timeout <ms>]
@@ -45,6 +49,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...SERVE_OPTIONS,
       bundle: { type: "string" },
       request: { type: "string" },
+      "min-coverage": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -67,6 +72,14 @@ async function main(argv: readonly string[]): Promise<number> {
     case "eval":
     case "explain":
       return runDecide(command, positionals, values.bundle, values.request);
+    case "test":
+      return runTestCommand(positionals, {
+        format: values.format,
+        minCoverage: values["min-coverage"],
+        bundle: values.bundle,
+      });
+    case "matrix":
+      return runMatrixCommand(positionals, { format: values.format, bundle: values.bundle });
     default:
       throw new UsageError(`unknown command \`${command}\` (see \`rrc help\`)`);
   }

@@ -3,10 +3,12 @@
 // default allow lets everything through, one with default deny only what one of its
 // allow rules (that applies to the credential) states. Deny rules that apply to the pair
 // then remove an entry when they certainly cover it (no field checks, same or no path,
-// its methods) and otherwise are listed as exceptions. Whether two path regexes can both
-// match, or a deny's regex covers an allow's, is not decided here: that is automata work.
+// its methods) and otherwise are listed as exceptions. Path regexes are only compared by
+// their anchored literal prefixes (./prefix.ts): whether two regexes can both match, or a
+// deny's regex covers an allow's, is automata work and not decided here.
 import type { PolicyDocument } from "../authoring/types.ts";
 import type { FlatPolicy, IrFieldCheck, IrPair, IrRule, ScopeKind } from "../ir/index.ts";
+import { disjoint } from "./prefix.ts";
 
 export interface Pattern {
   readonly source: string;
@@ -102,7 +104,8 @@ interface Draft {
 
 function pairAccess(flat: FlatPolicy, pair: IrPair, hasClaims: boolean) {
   const scopes = pair.scopes.map((index) => flat.scopes[index]!);
-  const applicable = (rule: IrRule) => rule.credentials === null || rule.credentials.includes(pair.credential);
+  const applicable = (rule: IrRule) =>
+    rule.credentials === null || rule.credentials.includes(pair.credential);
   let drafts: Draft[] = [{ methods: null, paths: [], conditions: [], grantedBy: [], except: [] }];
   let truncated = false;
   for (const scope of scopes) {
@@ -114,6 +117,7 @@ function pairAccess(flat: FlatPolicy, pair: IrPair, hasClaims: boolean) {
         const conditions = ruleConditions(rule, hasClaims);
         const methods = intersectMethods(draft.methods, rule.methods);
         if (conditions === null || (methods !== null && methods.length === 0)) continue;
+        if (rule.path && excludes(draft.paths, rule.path)) continue;
         next.push({
           methods,
           paths: rule.path ? addPattern(draft.paths, rule.path) : draft.paths,
@@ -126,7 +130,9 @@ function pairAccess(flat: FlatPolicy, pair: IrPair, hasClaims: boolean) {
     truncated ||= next.length > MAX_ENTRIES;
     drafts = next.slice(0, MAX_ENTRIES);
   }
-  const denies = scopes.flatMap((scope) => scope.rules.filter((rule) => rule.effect === "deny" && applicable(rule)));
+  const denies = scopes.flatMap((scope) =>
+    scope.rules.filter((rule) => rule.effect === "deny" && applicable(rule)),
+  );
   const entries: AccessEntry[] = [];
   for (const draft of drafts) {
     if (applyDenies(draft, denies, hasClaims)) entries.push(draft);
@@ -141,6 +147,7 @@ function applyDenies(draft: Draft, denies: readonly IrRule[], hasClaims: boolean
     if (conditions === null) continue;
     const overlap = intersectMethods(draft.methods, rule.methods);
     if (overlap !== null && overlap.length === 0) continue;
+    if (rule.path && excludes(draft.paths, rule.path)) continue;
     const everyPath = rule.path === null || draft.paths.some((path) => samePattern(path, rule.path!));
     if (conditions.length === 0 && everyPath) {
       if (rule.methods === null) return false;
@@ -175,11 +182,16 @@ function ruleConditions(rule: IrRule, hasClaims: boolean): Condition[] | null {
 }
 
 function condition(field: ConditionField, check: IrFieldCheck): Condition {
-  const pattern = check.pattern ? { source: check.pattern.source, ignoreCase: check.pattern.ignoreCase } : null;
+  const pattern = check.pattern
+    ? { source: check.pattern.source, ignoreCase: check.pattern.ignoreCase }
+    : null;
   return { field, key: check.key, presence: check.presence, pattern };
 }
 
-function intersectMethods(a: readonly string[] | null, b: readonly string[] | null): readonly string[] | null {
+function intersectMethods(
+  a: readonly string[] | null,
+  b: readonly string[] | null,
+): readonly string[] | null {
   if (a === null) return b;
   if (b === null) return a;
   return a.filter((method) => b.includes(method));
@@ -188,6 +200,11 @@ function intersectMethods(a: readonly string[] | null, b: readonly string[] | nu
 function addPattern(paths: readonly Pattern[], pattern: Pattern): readonly Pattern[] {
   if (paths.some((path) => samePattern(path, pattern))) return paths;
   return [...paths, { source: pattern.source, ignoreCase: pattern.ignoreCase }];
+}
+
+/** No path matches both `pattern` and every one of `paths`. */
+function excludes(paths: readonly Pattern[], pattern: Pattern): boolean {
+  return paths.some((path) => disjoint(path, pattern));
 }
 
 function samePattern(a: Pattern, b: Pattern): boolean {

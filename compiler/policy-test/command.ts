@@ -24,7 +24,10 @@ export interface TestCommandOptions {
 
 const RENDERERS = { pretty: renderText, json: renderJson, junit: renderJunit } as const;
 
-export async function runTestCommand(positionals: readonly string[], options: TestCommandOptions): Promise<number> {
+export async function runTestCommand(
+  positionals: readonly string[],
+  options: TestCommandOptions,
+): Promise<number> {
   const format = options.format ?? "pretty";
   if (!Object.hasOwn(RENDERERS, format)) throw new UsageError("--format must be pretty, json or junit");
   const render = RENDERERS[format as keyof typeof RENDERERS];
@@ -50,7 +53,12 @@ export async function runTestCommand(positionals: readonly string[], options: Te
   return reportPasses(report) ? 0 : 1;
 }
 
-function readTests(policyPath: string, testPaths: readonly string[], cwd: string, bag: DiagnosticBag): TestFile[] {
+function readTests(
+  policyPath: string,
+  testPaths: readonly string[],
+  cwd: string,
+  bag: DiagnosticBag,
+): TestFile[] {
   let paths = testPaths;
   if (paths.length === 0) {
     const absolute = resolve(cwd, policyPath);

@@ -1,6 +1,7 @@
 // `rrc test --format json`: the whole report, stable and machine-readable.
-import { belowMinimum } from "./run.ts";
+
 import { at, type Locator } from "./render-text.ts";
+import { belowMinimum } from "./run.ts";
 import type { TestReport } from "./types.ts";
 
 export function renderJson(report: TestReport, where: Locator): string {

@@ -1,7 +1,8 @@
 // `rrc test --format junit`: JUnit XML for CI test reporters, one <testsuite> per test
 // file. With --min-coverage, the coverage check is one more suite, so CI shows it too.
-import { belowMinimum, coverageLine } from "./run.ts";
+
 import { at, failureLines, type Locator } from "./render-text.ts";
+import { belowMinimum, coverageLine } from "./run.ts";
 import type { CaseResult, FileResult, TestReport } from "./types.ts";
 import { openTag, xmlText } from "./xml.ts";
 

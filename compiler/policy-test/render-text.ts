@@ -35,7 +35,10 @@ export function renderText(report: TestReport, where: Locator): string {
 function caseLines(result: CaseResult): string[] {
   const name = printable(result.testCase.name);
   if (result.mismatches.length === 0) return [`  ✓ ${name}`];
-  return [`  ✗ ${name}  (${at(result.testCase.span)})`, ...failureLines(result).map((line) => `      ${line}`)];
+  return [
+    `  ✗ ${name}  (${at(result.testCase.span)})`,
+    ...failureLines(result).map((line) => `      ${line}`),
+  ];
 }
 
 /** What differs, one line per field, then the whole decision. */

@@ -18,7 +18,7 @@ let validator: ValidateFunction | null = null;
 function testValidator(): ValidateFunction {
   if (validator) return validator;
   const path = join(packageRoot(), "schemas", "policy-test.schema.json");
-  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
   validator = ajv.compile(JSON.parse(readFileSync(path, "utf8")));
   return validator;
 }
@@ -66,12 +66,20 @@ function describe(error: ErrorObject, path: DocumentPath): Described {
   switch (error.keyword) {
     case "additionalProperties": {
       const field = String(params.additionalProperty);
-      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const known = Object.keys(
+        (error.parentSchema as { properties?: object } | undefined)?.properties ?? {},
+      );
       const suggestion = closest(field, known);
       const help = suggestion
         ? `did you mean \`${suggestion}\`?`
         : `known fields: ${known.map((name) => `\`${name}\``).join(", ")}`;
-      return { code: "RRC2001", message: `unknown field \`${field}\``, path: [...path, field], part: "key", help };
+      return {
+        code: "RRC2001",
+        message: `unknown field \`${field}\``,
+        path: [...path, field],
+        part: "key",
+        help,
+      };
     }
     case "required":
       return {

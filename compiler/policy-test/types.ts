@@ -1,7 +1,8 @@
 // The shapes `rrc test` reads and reports.
+
+import type { Decision, DecisionRequest } from "../../runtime/decision/types.ts";
 import type { Span } from "../ir/index.ts";
 import type { DocumentPath } from "../load/source.ts";
-import type { Decision, DecisionRequest } from "../../runtime/decision/types.ts";
 
 /** A parsed test file (JSON or YAML) that can point back into its text. */
 export interface LocatedDocument {

@@ -21,7 +21,11 @@ export function xmlAttribute(text: string): string {
 }
 
 /** `<name a="…" b="…">` with every value escaped. */
-export function openTag(name: string, attributes: Record<string, string | number>, selfClosing = false): string {
+export function openTag(
+  name: string,
+  attributes: Record<string, string | number>,
+  selfClosing = false,
+): string {
   const pairs = Object.entries(attributes).map(([key, value]) => ` ${key}="${xmlAttribute(String(value))}"`);
   return `<${name}${pairs.join("")}${selfClosing ? "/>" : ">"}`;
 }

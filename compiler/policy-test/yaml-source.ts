@@ -6,7 +6,11 @@ import type { Span } from "../ir/index.ts";
 import { type DocumentPath, LineIndex } from "../load/source.ts";
 import type { LocatedDocument } from "./types.ts";
 
-export function loadYamlDocument(path: string, text: string, diagnostics: DiagnosticBag): LocatedDocument | null {
+export function loadYamlDocument(
+  path: string,
+  text: string,
+  diagnostics: DiagnosticBag,
+): LocatedDocument | null {
   const lines = new LineIndex(text);
   // Duplicate keys are errors by default (`uniqueKeys`), and aliases are capped (`maxAliasCount`).
   const document = parseDocument(text, { prettyErrors: false });
@@ -43,7 +47,9 @@ function nodeAt(root: Node | null, path: DocumentPath): { node: Node | null; key
   let key: Node | null = null;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (!pair) break;
       key = pair.key as Node;
       node = (pair.value as Node | null) ?? key;

@@ -1,14 +1,23 @@
 // The decision log (SPEC §10): write() only appends to a bounded buffer; a timer turns the
-// buffer into one string and hands it to the stream. One batch is in flight at a time, so
-// lines keep the order write() was called in, and a slow sink pushes back into the buffer:
-// once it is full, records are dropped and counted, never silently lost.
-import { createWriteStream } from "node:fs";
-import { finished, type Writable } from "node:stream";
+// buffer into one string and hands it to the sink. One batch is in flight at a time, so
+// lines keep the order write() was called in, and a slow sink pushes back into the buffer.
+// Once the buffer is full, `drop` mode drops and counts records (never silently), and
+// `block` mode makes callers wait in reserve() for room (bounded by `blockTimeoutMs`).
+import type { Writable } from "node:stream";
 import type { DecisionRecord } from "./decision-record.ts";
+import { FileSink, type FileSinkOptions } from "./file-sink.ts";
+import { HttpSink, type HttpSinkOptions } from "./http-sink.ts";
+import { type BatchSink, StreamSink } from "./log-sink.ts";
 
 export { type DecisionRecord, decisionRecordSchema } from "./decision-record.ts";
 
-export type LogSink = { kind: "stdout" } | { kind: "file"; path: string } | { kind: "none" };
+export type LogSink =
+  | { kind: "stdout" }
+  | ({ kind: "file"; path: string } & FileSinkOptions)
+  | ({ kind: "http" } & HttpSinkOptions)
+  | { kind: "none" };
+
+export type Backpressure = "drop" | "block";
 
 export interface DecisionLogOptions {
   /** Records held while the sink is busy; beyond this they are dropped. Default 10 000. */
@@ -17,6 +26,12 @@ export interface DecisionLogOptions {
   flushIntervalMs?: number;
   /** Where the stdout sink writes; `process.stdout` unless given (tests, embedding hosts). */
   stdout?: Writable;
+  /** What a full buffer does: `drop` (default) counts and drops; `block` makes reserve() wait. */
+  backpressure?: Backpressure;
+  /** Block mode: the longest reserve() waits for room before answering false. Default 5 000 ms. */
+  blockTimeoutMs?: number;
+  /** close(): the longest the sink gets to take what is buffered; the rest is dropped. Default 10 000 ms. */
+  closeTimeoutMs?: number;
 }
 
 interface FlushWaiter {
@@ -24,15 +39,22 @@ interface FlushWaiter {
   readonly resolve: () => void;
 }
 
+interface SlotWaiter {
+  readonly resolve: (admitted: boolean) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
 export class DecisionLog {
-  private readonly stream: Writable | null;
-  /** Only a stream the log opened is ended by close(); stdout belongs to the process. */
-  private readonly owned: boolean;
+  private readonly sink: BatchSink | null;
   private readonly maxBuffered: number;
   private readonly intervalMs: number;
+  private readonly blockTimeoutMs: number;
+  private readonly closeTimeoutMs: number;
+  /** Block mode: every record is written under a slot reserve() handed out first. */
+  readonly blocking: boolean;
   private buffer: DecisionRecord[] = [];
   private timer: NodeJS.Timeout | null = null;
-  /** Records in the batch the stream has not confirmed yet (0: nothing in flight). */
+  /** Records in the batch the sink has not settled yet (0: nothing in flight). */
   private inFlight = 0;
   /** The whole batch, unserialisable records included: they settle with it, keeping flush() in order. */
   private batchSize = 0;
@@ -41,31 +63,40 @@ export class DecisionLog {
   private settled = 0;
   private writtenCount = 0;
   private droppedCount = 0;
+  /** Block mode: slots handed out whose records have not arrived; buffer + reserved ≤ maxBuffered. */
+  private reserved = 0;
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
   private readonly waiters: FlushWaiter[] = [];
+  private readonly slotWaiters: SlotWaiter[] = [];
 
   constructor(sink: LogSink, options: DecisionLogOptions = {}) {
     this.maxBuffered = Math.max(1, options.maxBufferedRecords ?? 10_000);
     this.intervalMs = Math.max(0, options.flushIntervalMs ?? 50);
-    if (sink.kind === "file") {
-      this.stream = createWriteStream(sink.path, { flags: "a" });
-      this.owned = true;
-    } else {
-      this.stream = sink.kind === "stdout" ? (options.stdout ?? process.stdout) : null;
-      this.owned = false;
-    }
-    this.stream?.on("error", this.onError);
+    this.blockTimeoutMs = Math.max(0, options.blockTimeoutMs ?? 5_000);
+    this.closeTimeoutMs = Math.max(0, options.closeTimeoutMs ?? 10_000);
+    this.sink = openSink(sink, options, this.onFatal);
+    this.blocking = options.backpressure === "block" && this.sink !== null;
   }
 
-  /** Records written to the sink (confirmed by the stream). */
+  /** Records the sink confirmed. */
   get written(): number {
     return this.writtenCount;
   }
 
-  /** Records lost: buffer full, sink failed, log closed, or not serialisable. */
+  /** Records lost: buffer full, sink failed or refused them, log closed, or not serialisable. */
   get dropped(): number {
     return this.droppedCount;
+  }
+
+  /** Records waiting for the sink, the batch in flight included. */
+  get buffered(): number {
+    return this.buffer.length + this.inFlight;
+  }
+
+  /** Deliveries the sink retried (HTTP). */
+  get retries(): number {
+    return this.sink?.retries ?? 0;
   }
 
   /** The error that stopped the sink, if one did; every record since is dropped. */
@@ -74,18 +105,43 @@ export class DecisionLog {
   }
 
   /**
+   * Block mode: a slot for one record, to be written later. true at once while there is room;
+   * otherwise a promise that settles true when room appears (first come, first served) or
+   * false after `blockTimeoutMs`. false at once once the log is closing or its sink has failed.
+   */
+  reserve(): boolean | Promise<boolean> {
+    if (this.failure !== null || this.closing !== null) return false;
+    if (this.slotWaiters.length === 0 && this.buffer.length + this.reserved < this.maxBuffered) {
+      this.reserved++;
+      return true;
+    }
+    return new Promise((resolve) => {
+      const waiter: SlotWaiter = {
+        resolve,
+        timer: setTimeout(() => {
+          const index = this.slotWaiters.indexOf(waiter);
+          if (index !== -1) this.slotWaiters.splice(index, 1);
+          resolve(false);
+        }, this.blockTimeoutMs),
+      };
+      this.slotWaiters.push(waiter);
+    });
+  }
+
+  /**
    * Takes the record by reference and serialises it later, off the request's path: the caller
    * must not change it afterwards. The "none" sink neither writes nor counts.
    */
   write(record: DecisionRecord): void {
-    if (this.stream === null) return;
+    if (this.sink === null) return;
+    if (this.reserved > 0) this.reserved--;
     if (this.failure !== null || this.closing !== null || this.buffer.length >= this.maxBuffered) {
       this.droppedCount++;
       return;
     }
     this.buffer.push(record);
     this.accepted++;
-    if (this.inFlight > 0) return; // the write callback sends what gathered meanwhile
+    if (this.inFlight > 0) return; // the sink's callback sends what gathered meanwhile
     if (this.buffer.length >= this.maxBuffered) this.schedule(0);
     else if (this.timer === null) this.schedule(this.intervalMs);
   }
@@ -97,24 +153,27 @@ export class DecisionLog {
     return new Promise((resolve) => this.waiters.push({ target: this.accepted, resolve }));
   }
 
-  /** Flushes, then ends a file sink. Records written after close() are dropped. */
+  /** Flushes (within `closeTimeoutMs`), then closes the sink. Records written after close() are dropped. */
   close(): Promise<void> {
-    this.closing ??= this.flush().then(() => this.release());
+    if (this.closing === null) {
+      this.closing = this.shutDown();
+      this.refuseSlotWaiters();
+    }
     return this.closing;
   }
 
-  private release(): Promise<void> {
-    const stream = this.stream;
-    if (stream === null) return Promise.resolve();
-    if (!this.owned) {
-      stream.off("error", this.onError);
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      // finished() also reports a stream that already failed; the error is in `error` by then.
-      finished(stream, () => resolve());
-      stream.end();
+  private async shutDown(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), this.closeTimeoutMs);
     });
+    const outcome = await Promise.race([this.flush().then(() => "done" as const), deadline]);
+    clearTimeout(timer);
+    if (outcome === "late") {
+      this.sink?.abort();
+      this.fail(new Error("the decision log closed before its sink took every record"));
+    }
+    await this.sink?.close();
   }
 
   private schedule(delayMs: number): void {
@@ -133,7 +192,7 @@ export class DecisionLog {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.stream === null || this.inFlight > 0 || this.buffer.length === 0) return;
+    if (this.sink === null || this.inFlight > 0 || this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
     let text = "";
@@ -147,6 +206,7 @@ export class DecisionLog {
         this.droppedCount++;
       }
     }
+    this.admitSlotWaiters();
     if (count === 0) {
       this.settle(batch.length);
       return;
@@ -154,39 +214,67 @@ export class DecisionLog {
     this.inFlight = count;
     this.batchSize = batch.length;
     try {
-      this.stream.write(text, this.onWritten);
+      this.sink.send(text, count, this.onSent);
     } catch (error) {
-      this.fail(error);
+      this.onFatal(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
-  private readonly onWritten = (error?: Error | null): void => {
+  private readonly onSent = (lost: number): void => {
     if (this.inFlight === 0) return; // already counted by fail()
-    if (error) {
-      this.fail(error);
-      return;
-    }
-    this.writtenCount += this.inFlight;
+    const delivered = Math.max(0, this.inFlight - lost);
+    this.writtenCount += delivered;
+    this.droppedCount += this.inFlight - delivered;
     this.inFlight = 0;
     this.settle(this.batchSize);
     this.send();
   };
 
-  private readonly onError = (error: Error): void => this.fail(error);
+  private readonly onFatal = (error: Error): void => this.fail(error);
 
   /** The sink is gone: what is in flight or buffered is dropped, and so is every later record. */
-  private fail(error: unknown): void {
-    this.failure ??= error instanceof Error ? error : new Error(String(error));
+  private fail(error: Error): void {
+    this.failure ??= error;
     this.droppedCount += this.inFlight + this.buffer.length;
     const settling = (this.inFlight > 0 ? this.batchSize : 0) + this.buffer.length;
     this.inFlight = 0;
     this.buffer = [];
     this.settle(settling);
+    this.refuseSlotWaiters();
   }
 
   private settle(count: number): void {
     this.settled += count;
     while (this.waiters.length > 0 && this.waiters[0]!.target <= this.settled)
       this.waiters.shift()!.resolve();
+  }
+
+  private admitSlotWaiters(): void {
+    while (this.slotWaiters.length > 0 && this.buffer.length + this.reserved < this.maxBuffered) {
+      const waiter = this.slotWaiters.shift()!;
+      clearTimeout(waiter.timer);
+      this.reserved++;
+      waiter.resolve(true);
+    }
+  }
+
+  private refuseSlotWaiters(): void {
+    for (const waiter of this.slotWaiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(false);
+    }
+  }
+}
+
+function openSink(sink: LogSink, options: DecisionLogOptions, onFatal: (error: Error) => void): BatchSink | null {
+  switch (sink.kind) {
+    case "stdout":
+      return new StreamSink(options.stdout ?? process.stdout, onFatal);
+    case "file":
+      return new FileSink(sink.path, sink, onFatal);
+    case "http":
+      return new HttpSink(sink);
+    case "none":
+      return null;
   }
 }

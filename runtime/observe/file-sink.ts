@@ -55,12 +55,13 @@ export class FileSink implements BatchSink {
     }
     let start = 0;
     while (start < bytes.length && !this.aborted) {
+      const handle = await this.opened(); // first: an existing file's size counts
       const end = this.fitting(bytes, start);
       if (end === start) {
         await this.rotate(); // the next line does not fit in what is left of this file
         continue;
       }
-      await (await this.opened()).appendFile(bytes.subarray(start, end));
+      await handle.appendFile(bytes.subarray(start, end));
       this.size += end - start;
       start = end;
     }

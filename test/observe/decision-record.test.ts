@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import Ajv2020Module from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import {
@@ -61,5 +61,48 @@ describe("decisionRecordSchema", () => {
     expect(validate(withoutMeter)).toBe(true);
     const { rule: _rule, ...withoutRule } = allowRecord(1);
     expect(validate(withoutRule)).toBe(false);
+  });
+});
+
+describe("schemas/decision-log.schema.json", () => {
+  const file = JSON.parse(
+    readFileSync(resolve(import.meta.dirname, "../../schemas/decision-log.schema.json"), "utf8"),
+  ) as { properties: Record<string, unknown>; required: string[] };
+
+  it("is the schema the code exports", () => {
+    expect(decisionRecordSchema).toEqual(file);
+  });
+
+  // Every field of the interface, optional ones included: adding one to either side fails here.
+  const FIELDS: { [K in keyof Required<DecisionRecord>]: "required" | "optional" } = {
+    time: "required",
+    requestId: "required",
+    proxy: "required",
+    credential: "required",
+    method: "required",
+    path: "required",
+    verdict: "required",
+    status: "required",
+    code: "required",
+    scope: "required",
+    rule: "required",
+    meter: "optional",
+    decisionUs: "required",
+    totalMs: "required",
+    upstreamStatus: "required",
+    shadow: "optional",
+  };
+
+  it("describes exactly the fields of DecisionRecord", () => {
+    expect(Object.keys(file.properties).sort()).toEqual(Object.keys(FIELDS).sort());
+    const required = Object.entries(FIELDS).filter(([, kind]) => kind === "required");
+    expect(file.required.slice().sort()).toEqual(required.map(([name]) => name).sort());
+  });
+
+  it("accepts a shadow disagreement and nothing else under `shadow`", () => {
+    const shadow = { verdict: "deny", code: "rule-denied", scope: "proxy", rule: "no-legacy" };
+    expect(validate({ ...allowRecord(1), shadow })).toBe(true);
+    expect(validate({ ...allowRecord(1), shadow: { ...shadow, headers: {} } })).toBe(false);
+    expect(validate({ ...allowRecord(1), shadow: { verdict: "deny" } })).toBe(false);
   });
 });
