@@ -141,8 +141,14 @@ const casbinRatio = ns(at(1_000), "casbin") / ns(at(1_000), "rrc");
 const interpreterRatio = ns(at(1_000), "interpreter") / ns(at(1_000), "rrc");
 const growth = ns(at(10_000), "rrc") / ns(at(100), "rrc");
 const verdict = (ok: boolean) => (ok ? "holds" : "MISSED");
-console.log(`\nat 1,000 rules: ${cedarRatio.toFixed(0)}× cedar-wasm, ${casbinRatio.toFixed(0)}× casbin (target ≥ 100×: ${verdict(cedarRatio >= 100 && casbinRatio >= 100)})`);
-console.log(`at 1,000 rules: ${interpreterRatio.toFixed(0)}× the interpreter (target ≥ 50×: ${verdict(interpreterRatio >= 50)})`);
-console.log(`rrc decide() at 10,000 rules / at 100 rules: ${growth.toFixed(2)} (target ≤ 2: ${verdict(growth <= 2)})`);
+console.log(
+  `\nat 1,000 rules: ${cedarRatio.toFixed(0)}× cedar-wasm, ${casbinRatio.toFixed(0)}× casbin (target ≥ 100×: ${verdict(cedarRatio >= 100 && casbinRatio >= 100)})`,
+);
+console.log(
+  `at 1,000 rules: ${interpreterRatio.toFixed(0)}× the interpreter (target ≥ 50×: ${verdict(interpreterRatio >= 50)})`,
+);
+console.log(
+  `rrc decide() at 10,000 rules / at 100 rules: ${growth.toFixed(2)} (target ≤ 2: ${verdict(growth <= 2)})`,
+);
 const missed = cedarRatio < 100 || casbinRatio < 100 || interpreterRatio < 50 || growth > 2;
 if (process.argv.includes("--check") && missed) process.exitCode = 1;

@@ -1,6 +1,8 @@
 // The compiler as a table of passes. Each pass is a function of its input and the shared
 // context; the pipeline stops after the first pass that reports an error.
 
+import { type Analysis, prunedPolicy, runAnalyze } from "./analyze/index.ts";
+import { type ErrorOn, isRelevelled, relevel } from "./analyze/relevel.ts";
 import { type BundleFiles, runArtifact, sourceRevision } from "./artifact/index.ts";
 import type { PolicyDocument } from "./authoring/types.ts";
 import { runBundle } from "./bundle/index.ts";
@@ -17,7 +19,9 @@ export interface CompileOptions {
   readonly paths: readonly string[];
   readonly cwd: string;
   /** `check` stops after analysis; `build` goes on to the bundle files. */
-  readonly until: "flatten" | "artifact";
+  readonly until: "flatten" | "analyze" | "artifact";
+  /** Warnings to report as errors (`--error-on`). */
+  readonly errorOn?: ErrorOn;
 }
 
 export interface CompileResult {
@@ -34,6 +38,9 @@ interface State {
   loaded?: LoadedSources;
   validated?: ValidatedPolicy;
   flat?: FlatPolicy;
+  /** The flat policy with spans as loaded (for diagnostics); `flat` has portable ones. */
+  localFlat?: FlatPolicy;
+  analysis?: Analysis;
   document?: PolicyDocument;
   moduleSource?: string;
   regexSets?: number;
@@ -62,8 +69,15 @@ export const PASSES: readonly Pass[] = [
   {
     name: "flatten",
     run: (state, _options, diagnostics) => {
-      state.flat = portableSpans(runFlatten(state.validated!, diagnostics), state.loaded!);
+      state.localFlat = runFlatten(state.validated!, diagnostics);
+      state.flat = portableSpans(state.localFlat, state.loaded!);
       state.document = mergedDocument(state.validated!);
+    },
+  },
+  {
+    name: "analyze",
+    run: (state, _options, diagnostics) => {
+      state.analysis = runAnalyze(state.localFlat!, diagnostics);
     },
   },
   {
@@ -71,6 +85,7 @@ export const PASSES: readonly Pass[] = [
     run: (state) => {
       const emitted = runEmit({
         flat: state.flat!,
+        tables: prunedPolicy(state.flat!, state.analysis!.pruned),
         document: state.document!,
         revision: sourceRevision(state.loaded!.files),
       });
@@ -93,8 +108,8 @@ export const PASSES: readonly Pass[] = [
         revision: sourceRevision(state.loaded!.files),
         compilerVersion: packageVersion(),
         moduleFormat: MODULE_FORMAT,
-        stats: { rulesIn, rulesPruned: 0, regexSets: state.regexSets! },
-        pruned: [],
+        stats: { rulesIn, rulesPruned: state.analysis!.pruned.length, regexSets: state.regexSets! },
+        pruned: state.analysis!.pruned,
       });
     },
   },
@@ -118,11 +133,17 @@ export async function compile(options: CompileOptions): Promise<CompileResult> {
     }
     timings.push({ pass: pass.name, ms: performance.now() - started });
     if (diagnostics.errorCount > 0) break;
+    if (diagnostics.items.some((item) => isRelevelled(item, options.errorOn))) break;
   }
-  const ok = diagnostics.errorCount === 0;
+  const reported = relevel(diagnostics.sorted(), options.errorOn);
+  // A dropped warning might have been one the user re-levelled: then fail rather than guess.
+  const ok =
+    diagnostics.errorCount === 0 &&
+    reported.every((item) => item.severity !== "error") &&
+    (options.errorOn === undefined || diagnostics.dropped === 0);
   return {
     ok,
-    diagnostics: diagnostics.sorted(),
+    diagnostics: reported,
     droppedDiagnostics: diagnostics.dropped,
     flat: ok ? (state.flat ?? null) : null,
     document: ok ? (state.document ?? null) : null,

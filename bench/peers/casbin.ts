@@ -32,8 +32,16 @@ class MemoryAdapter implements Adapter {
     private readonly groupings: readonly string[][],
   ) {}
   async loadPolicy(model: Model): Promise<void> {
-    model.addPolicies("p", "p", this.policies.map((line) => [...line]));
-    model.addPolicies("g", "g", this.groupings.map((line) => [...line]));
+    model.addPolicies(
+      "p",
+      "p",
+      this.policies.map((line) => [...line]),
+    );
+    model.addPolicies(
+      "g",
+      "g",
+      this.groupings.map((line) => [...line]),
+    );
   }
   async savePolicy(): Promise<boolean> {
     return true;

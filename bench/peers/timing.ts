@@ -11,7 +11,10 @@ export interface DecisionTask {
 }
 
 export interface Timing {
+  /** Mean ns per decision. */
   readonly ns: number;
+  /** Median ns per decision (over calls): robust to a busy machine's spikes. */
+  readonly medianNs: number;
   /** Relative margin of error, in percent (tinybench). */
   readonly rme: number;
   readonly decisions: number;
@@ -54,12 +57,13 @@ export async function timeDecisions(
   await bench.run();
   const timings = new Map<string, Timing>();
   for (const task of bench.tasks) {
-    const result = task.result as { latency?: { mean: number; rme: number; samplesCount?: number } };
+    const result = task.result as { latency?: { mean: number; p50: number; rme: number } };
     const batch = batches.get(task.name)!;
     const latency = result.latency;
     if (!latency) throw new Error(`benchmark task ${task.name} did not complete`);
     timings.set(task.name, {
       ns: (latency.mean * 1e6) / batch,
+      medianNs: (latency.p50 * 1e6) / batch,
       rme: latency.rme,
       decisions: (task.runs ?? 0) * batch,
     });

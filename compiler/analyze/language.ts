@@ -24,8 +24,8 @@ const ASCII = CharSet.fromRange(MAX_CHAR, { min: 0, max: 0x7f });
 const START = CharSet.fromCharacter(MAX_CHAR, MARK_START);
 const END = CharSet.fromCharacter(MAX_CHAR, MARK_END);
 
-function dfaFactory() {
-  return new DFA.LimitedNodeFactory(MAX_STATES);
+function dfaFactory(limit = MAX_STATES) {
+  return new DFA.LimitedNodeFactory(limit);
 }
 
 /** Runs an automaton operation; a blown budget becomes LanguageTooLarge. */
@@ -85,12 +85,13 @@ const FRAME = bounded(() => {
   return DFA.fromFA(NFA.fromRegex(expression, { maxCharacter: MAX_CHAR }));
 });
 
-/** The paths (framed) on which RE2 finds a match of `source`, or why it cannot be modelled. */
-export function patternLanguage(source: string, ignoreCase: boolean): PatternLanguage {
+/** The paths (framed; within `frame`, by default any ASCII) on which RE2 finds a match of
+ * `source`, or why it cannot be modelled. */
+export function patternLanguage(source: string, ignoreCase: boolean, frame: Language = FRAME): PatternLanguage {
   const parsed = parsePattern(source, ignoreCase);
   if (!parsed.ok) return { ok: false, reason: `it uses ${parsed.reason}`, offset: parsed.offset };
   try {
-    return { ok: true, language: searchLanguage(parsed.root) };
+    return { ok: true, language: searchLanguage(parsed.root, frame) };
   } catch (error) {
     if (error instanceof LanguageTooLarge) {
       return { ok: false, reason: `its automaton has more than ${MAX_STATES} states`, offset: 0 };
@@ -99,11 +100,14 @@ export function patternLanguage(source: string, ignoreCase: boolean): PatternLan
   }
 }
 
-function searchLanguage(root: PatternNode): Language {
+/** The framed paths on which a parsed pattern finds a match; throws LanguageTooLarge. */
+export function searchLanguage(root: PatternNode, frame: Language = FRAME): Language {
   return bounded(() => {
+    // A pattern anchored at an end needs no `any*` there: nothing comes before the start marker.
+    const elements = [...(anchored(root, "start") ? [] : [anyStar]), toAst(root), ...(anchored(root, "end") ? [] : [anyStar])];
     const expression: NoParent<Expression> = {
       type: "Expression",
-      alternatives: [{ type: "Concatenation", elements: [anyStar, toAst(root), anyStar] as never }],
+      alternatives: [{ type: "Concatenation", elements: elements as never }],
     };
     const nfa = NFA.fromRegex(
       expression,
@@ -111,7 +115,17 @@ function searchLanguage(root: PatternNode): Language {
       { assertions: "throw", unknowns: "throw" },
       new NFA.LimitedNodeFactory(MAX_STATES),
     );
-    return minimal(DFA.fromIntersection(FRAME, nfa, dfaFactory()));
+    return minimal(DFA.fromIntersection(frame, nfa, dfaFactory()));
+  });
+}
+
+/** Whether every match begins with `^` (or ends with `$`). */
+export function anchored(node: PatternNode, edge: "start" | "end"): boolean {
+  if (node.kind === edge) return true;
+  if (node.kind !== "alt") return false;
+  return node.alternatives.every((sequence) => {
+    const element = edge === "start" ? sequence[0] : sequence[sequence.length - 1];
+    return element !== undefined && anchored(element, edge);
   });
 }
 
@@ -124,30 +138,41 @@ export function everything(): Language {
   return FRAME.copy();
 }
 
-export function intersect(a: Language, b: Language): Language {
-  return bounded(() => minimal(DFA.fromIntersection(a, b, dfaFactory())));
+export function nothing(): Language {
+  return DFA.empty({ maxCharacter: MAX_CHAR });
+}
+
+// `limit`: the state budget of one operation (the diff allows more than the build does).
+
+export function intersect(a: Language, b: Language, limit = MAX_STATES): Language {
+  return bounded(() => minimal(DFA.fromIntersection(a, b, dfaFactory(limit))));
 }
 
 /** `a` without the words of `b`. */
-export function subtract(a: Language, b: Language): Language {
+export function subtract(a: Language, b: Language, limit = MAX_STATES): Language {
   return bounded(() => {
-    const complement = b.copy(dfaFactory());
-    complement.complement(dfaFactory());
-    return minimal(DFA.fromIntersection(a, complement, dfaFactory()));
+    const complement = b.copy(dfaFactory(limit));
+    complement.complement(dfaFactory(limit));
+    return minimal(DFA.fromIntersection(a, complement, dfaFactory(limit)));
   });
 }
 
-export function union(languages: readonly Language[]): Language {
+export function union(languages: readonly Language[], limit = MAX_STATES): Language {
   return bounded(() => {
-    if (languages.length === 0) return DFA.empty({ maxCharacter: MAX_CHAR });
-    const nfa = NFA.fromFA(languages[0]!, new NFA.LimitedNodeFactory(MAX_STATES * 4));
+    if (languages.length === 0) return nothing();
+    const nfa = NFA.fromFA(languages[0]!, new NFA.LimitedNodeFactory(limit * 4));
     for (const other of languages.slice(1)) nfa.union(other);
-    return minimal(DFA.fromFA(nfa, dfaFactory()));
+    return minimal(DFA.fromFA(nfa, dfaFactory(limit)));
   });
 }
 
-export function overlaps(a: Language, b: Language): boolean {
-  return bounded(() => !DFA.fromIntersection(a, b, dfaFactory()).isEmpty);
+export function overlaps(a: Language, b: Language, limit = MAX_STATES): boolean {
+  return bounded(() => !DFA.fromIntersection(a, b, dfaFactory(limit)).isEmpty);
+}
+
+/** Whether two languages hold the same paths. */
+export function equivalent(a: Language, b: Language, limit = MAX_STATES): boolean {
+  return subtract(a, b, limit).isEmpty && subtract(b, a, limit).isEmpty;
 }
 
 /** What is left of `subject` once every language of `covers` is taken away; smallest first. */

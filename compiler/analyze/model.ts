@@ -2,32 +2,102 @@
 // method classes × a path language. Header, query, body and token checks are not modelled:
 // a rule with any of them is "conditional" and counts only where over-approximating is safe
 // (it may match wherever its method and path match) and never where it would have to match
-// for sure (it covers nothing).
+// for sure (it covers nothing). Path automata are built on first use: most rules of a large
+// policy are only ever compared by prefix and need none.
 import { METHODS, reportRank } from "../emit/tables.ts";
 import type { FlatPolicy, IrPair, IrRule } from "../ir/index.ts";
 import { anyCanonicalPath } from "./canonical.ts";
-import { intersect, type Language, LanguageTooLarge, patternLanguage } from "./language.ts";
+import { intersect, type Language, LanguageTooLarge, MAX_STATES, searchLanguage } from "./language.ts";
+import { type PatternNode, parsePattern } from "./regex-parse.ts";
+import { literalPrefix, provenPath } from "./shortcuts.ts";
 
 /** The methods rules can name, then every other method (a rule without `methods` matches it). */
 export const METHOD_CLASSES: readonly string[] = [...METHODS, "other methods"];
 export const ANY_METHOD = (1 << METHOD_CLASSES.length) - 1;
 
-export interface RuleFacts {
-  /** Position in Model.rules. */
-  readonly index: number;
-  readonly rule: IrRule;
-  readonly scopeIndex: number;
+type Built = { readonly paths: Language } | { readonly reason: string };
+
+/** Automata by pattern, shared by rules that repeat a pattern. */
+class PatternCache {
+  private readonly built = new Map<string, Built>();
+
+  get(key: string, root: PatternNode): Built {
+    let found = this.built.get(key);
+    if (!found) {
+      try {
+        // Two small products (frame, then canonical paths) beat one large one.
+        found = { paths: intersect(searchLanguage(root), anyCanonicalPath()) };
+      } catch (error) {
+        if (!(error instanceof LanguageTooLarge)) throw error;
+        found = { reason: `its automaton has more than ${MAX_STATES} states` };
+      }
+      this.built.set(key, found);
+    }
+    return found;
+  }
+}
+
+export class RuleFacts {
   /** `kind:entity:id`, unique in the policy; what the manifest lists when pruned. */
   readonly key: string;
   readonly rank: number;
   readonly methods: number;
   readonly conditional: boolean;
   readonly body: boolean;
-  /** Canonical paths the rule's path pattern matches (framed); null when not modelled. */
-  readonly paths: Language | null;
-  readonly skipped: { readonly reason: string } | null;
-  /** A lower-cased literal prefix every path in `paths` starts with, for grouping. */
+  /** A lower-cased literal prefix every matched path starts with, for grouping. */
   readonly prefix: string;
+  private readonly root: PatternNode | null;
+  private parseError: string | null = null;
+  private built: Built | null = null;
+
+  constructor(
+    /** Position in Model.rules. */
+    readonly index: number,
+    readonly rule: IrRule,
+    readonly scopeIndex: number,
+    private readonly patterns: PatternCache,
+  ) {
+    this.key = ruleKey(rule);
+    this.rank = reportRank(rule);
+    this.methods = methodMask(rule.methods);
+    this.conditional = rule.headers.length + rule.query.length + rule.body.length + rule.token.length > 0;
+    this.body = rule.body.length > 0;
+    let root: PatternNode | null = null;
+    if (rule.path) {
+      const parsed = parsePattern(rule.path.source, rule.path.ignoreCase);
+      if (parsed.ok) root = parsed.root;
+      else this.parseError = `it uses ${parsed.reason}`;
+    }
+    this.root = root;
+    this.prefix = root ? literalPrefix(root) : "";
+  }
+
+  /** Canonical paths (framed) the path pattern matches; null when it cannot be modelled. */
+  get paths(): Language | null {
+    if (!this.rule.path) return anyCanonicalPath();
+    if (this.root === null) return null;
+    this.built ??= this.patterns.get(`${this.rule.path.ignoreCase ? "i" : "-"}${this.rule.path.source}`, this.root);
+    return "paths" in this.built ? this.built.paths : null;
+  }
+
+  /** Why the pattern is not modelled, once that is known. */
+  get skipped(): string | null {
+    if (this.parseError) return this.parseError;
+    return this.built && "reason" in this.built ? this.built.reason : null;
+  }
+
+  /** Whether the pattern can be modelled, as far as is known without building it. */
+  get modelled(): boolean {
+    return this.root !== null || !this.rule.path;
+  }
+
+  /** Whether the path pattern matches no canonical path; null when that cannot be told. */
+  matchesNoPath(): boolean | null {
+    const path = this.rule.path;
+    if (!path || this.root === null) return path ? null : false;
+    if (provenPath(path.source, path.ignoreCase, this.root) !== null) return false;
+    return this.paths?.isEmpty ?? null;
+  }
 }
 
 export interface PairRef {
@@ -58,11 +128,11 @@ export function appliesTo(facts: RuleFacts, credential: string): boolean {
 }
 
 export function buildModel(policy: FlatPolicy): Model {
-  const languages = new Map<string, { paths: Language | null; reason: string | null }>();
+  const patterns = new PatternCache();
   const rules: RuleFacts[] = [];
   const scopeRules = policy.scopes.map((scope, scopeIndex) =>
     scope.rules.map((rule) => {
-      const facts = ruleFacts(rule, scopeIndex, rules.length, languages);
+      const facts = new RuleFacts(rules.length, rule, scopeIndex, patterns);
       rules.push(facts);
       return facts;
     }),
@@ -76,78 +146,12 @@ export function buildModel(policy: FlatPolicy): Model {
   return { policy, rules, scopeRules, scopePairs };
 }
 
-function ruleFacts(
-  rule: IrRule,
-  scopeIndex: number,
-  index: number,
-  languages: Map<string, { paths: Language | null; reason: string | null }>,
-): RuleFacts {
-  let paths: Language | null = anyCanonicalPath();
-  let reason: string | null = null;
-  if (rule.path) {
-    const cacheKey = `${rule.path.ignoreCase ? "i" : "-"}${rule.path.source}`;
-    let cached = languages.get(cacheKey);
-    if (!cached) {
-      const built = patternLanguage(rule.path.source, rule.path.ignoreCase);
-      if (built.ok) {
-        try {
-          cached = { paths: intersect(built.language, anyCanonicalPath()), reason: null };
-        } catch (error) {
-          if (!(error instanceof LanguageTooLarge)) throw error;
-          cached = { paths: null, reason: "its automaton is too large" };
-        }
-      } else cached = { paths: null, reason: built.reason };
-      languages.set(cacheKey, cached);
-    }
-    paths = cached.paths;
-    reason = cached.reason;
-  }
-  return {
-    index,
-    rule,
-    scopeIndex,
-    key: ruleKey(rule),
-    rank: reportRank(rule),
-    methods: methodMask(rule.methods),
-    conditional: rule.headers.length + rule.query.length + rule.body.length + rule.token.length > 0,
-    body: rule.body.length > 0,
-    paths,
-    skipped: reason === null ? null : { reason },
-    prefix: paths ? literalPrefix(paths) : "",
-  };
-}
-
 /** Paths a rule may match, for over-approximations: an unmodelled pattern may match anything. */
 export function possiblePaths(facts: RuleFacts): Language {
   return facts.paths ?? anyCanonicalPath();
 }
 
 /** Whether the rule matches every request its method, credential and path admit. */
-export function isExact(facts: RuleFacts): facts is RuleFacts & { paths: Language } {
-  return !facts.conditional && facts.paths !== null;
+export function isExact(facts: RuleFacts): boolean {
+  return !facts.conditional && facts.modelled;
 }
-
-/** Follows the automaton while every path agrees on one character (or one letter in either case). */
-function literalPrefix(language: Language): string {
-  let prefix = "";
-  let state = language.initial;
-  for (let steps = 0; steps < 256 && !language.finals.has(state); steps++) {
-    const chars: number[] = [];
-    let next: typeof state | null = null;
-    for (const [range, target] of state.out) {
-      if (next !== null && target !== next) return prefix;
-      next = target;
-      for (let c = range.min; c <= range.max && chars.length <= 2; c++) chars.push(c);
-    }
-    if (next === null || chars.length > 2) break;
-    // The first step reads the start marker.
-    if (steps > 0) {
-      const [a, b] = chars.map((c) => String.fromCharCode(c));
-      if (b !== undefined && a!.toLowerCase() !== b.toLowerCase()) break;
-      prefix += a!.toLowerCase();
-    }
-    state = next;
-  }
-  return prefix;
-}
-

@@ -2,6 +2,7 @@
 
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import type { ErrorOn } from "../analyze/relevel.ts";
 import { signBundle, writeBundle } from "../artifact/index.ts";
 import { type DiagnosticFormat, renderDiagnostics } from "../diagnostics/render.ts";
 import { compile } from "../pipeline.ts";
@@ -18,10 +19,14 @@ function requirePaths(paths: readonly string[]): void {
   if (paths.length === 0) throw new UsageError("give at least one policy file or directory");
 }
 
-export async function runCheck(paths: readonly string[], format: string | undefined): Promise<number> {
+export async function runCheck(
+  paths: readonly string[],
+  format: string | undefined,
+  errorOn?: ErrorOn,
+): Promise<number> {
   const chosen = checkFormat(format);
   requirePaths(paths);
-  const result = await compile({ paths, cwd: process.cwd(), until: "flatten" });
+  const result = await compile({ paths, cwd: process.cwd(), until: "analyze", errorOn });
   process.stdout.write(renderDiagnostics(result.diagnostics, chosen, result.droppedDiagnostics));
   if (chosen === "pretty" && result.ok) {
     const rules = result.flat!.scopes.reduce((count, scope) => count + scope.rules.length, 0);
@@ -35,11 +40,12 @@ export async function runBuild(
   out: string | undefined,
   format: string | undefined,
   signKey?: string,
+  errorOn?: ErrorOn,
 ): Promise<number> {
   const chosen = checkFormat(format);
   requirePaths(paths);
   if (!out) throw new UsageError("`rrc build` needs --out <dir>");
-  const result = await compile({ paths, cwd: process.cwd(), until: "artifact" });
+  const result = await compile({ paths, cwd: process.cwd(), until: "artifact", errorOn });
   process.stdout.write(renderDiagnostics(result.diagnostics, chosen, result.droppedDiagnostics));
   if (!result.ok || !result.bundle) return 1;
   let bundle = result.bundle;

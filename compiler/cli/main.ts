@@ -3,9 +3,12 @@
 import { parseArgs } from "node:util";
 import { BundleError } from "../../runtime/bundle/load.ts";
 import { runSecretCommand } from "../../runtime/secrets/encrypt.ts";
+import { type ErrorOn, parseErrorOn } from "../analyze/relevel.ts";
+import { runDiff } from "../diff/command.ts";
 import { runMatrixCommand } from "../matrix/command.ts";
 import { packageVersion } from "../package-root.ts";
 import { runTestCommand } from "../policy-test/command.ts";
+import { runReviewCommand } from "../review/command.ts";
 import { runBuild, runCheck } from "./build-commands.ts";
 import { runDecide } from "./decide-commands.ts";
 import { runServe, SERVE_OPTIONS } from "./serve-command.ts";
@@ -14,15 +17,19 @@ import { UsageError } from "./usage-error.ts";
 const HELP = `rrc — policy-as-code compiler and gateway for API access control
 
 usage:
-  rrc check <policies...> [--format pretty|json|github]
-  rrc build <policies...> --out <dir> [--format pretty|json|github]
+  rrc check <policies...> [--format pretty|json|github] [--error-on <codes>|all-warnings]
+  rrc build <policies...> --out <dir> [--format pretty|json|github] [--error-on <codes>|all-warnings]
   rrc eval  (--bundle <dir> | <policies...>) --request <file|->
   rrc explain (--bundle <dir> | <policies...>) --request <file|->
   rrc test <policies|bundle> [test files or dirs...] [--format pretty|json|junit] [--min-coverage <percent>]
   rrc matrix <policies|bundle> [--format markdown|html|json]
+  rrc diff <old policies|bundle> <new policies|bundle> [--format markdown|json] [--exit-code]
   rrc serve --bundle <dir> [--port 8080] [--host 0.0.0.0] [--admin-port 9901|off]
-            [--verify-key <ed25519 public key pem>] [--watch] [--log stdout|none|file:<path>]
-            [--hide-rules] [--filter-limit <bytes>] [--upstream-timeout <ms>] [--client-timeout <ms>]
+            [--verify-key <ed25519 public key pem>] [--watch] [--hide-rules] [--filter-limit <bytes>]
+            [--upstream-timeout <ms>] [--client-timeout <ms>] [--shadow-bundle <dir>]
+            [--log stdout|none|file:<path>|http(s)://<collector>] [--log-max-bytes <bytes>] [--log-keep <n>]
+            [--log-buffer <records>] [--log-backpressure drop|block] [--log-block-timeout <ms>]
+  rrc review --bundle <dir> --logs <files...> [--unused-days 30] [--now <time>] [--format markdown|json]
   rrc secret encrypt < plaintext      (key from RRC_SECRET_KEY)
   rrc secret keygen
 
@@ -50,6 +57,11 @@ async function main(argv: readonly string[]): Promise<number> {
       bundle: { type: "string" },
       request: { type: "string" },
       "min-coverage": { type: "string" },
+      "error-on": { type: "string", multiple: true },
+      "exit-code": { type: "boolean" },
+      logs: { type: "string", multiple: true },
+      "unused-days": { type: "string" },
+      now: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -63,9 +75,17 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${packageVersion()}\n`);
       return 0;
     case "check":
-      return runCheck(positionals, values.format);
+      return runCheck(positionals, values.format, errorOn(values["error-on"]));
     case "build":
-      return runBuild(positionals, values.out, values.format, values["sign-key"]);
+      return runBuild(positionals, values.out, values.format, values["sign-key"], errorOn(values["error-on"]));
+    case "diff":
+      return runDiff(positionals, {
+        format: values.format,
+        exitCode: values["exit-code"] ?? false,
+        cwd: process.cwd(),
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
     case "serve":
       if (positionals.length > 0) throw new UsageError("`rrc serve` takes no positional arguments");
       return runServe(values);
@@ -80,6 +100,14 @@ async function main(argv: readonly string[]): Promise<number> {
       });
     case "matrix":
       return runMatrixCommand(positionals, { format: values.format, bundle: values.bundle });
+    case "review":
+      return runReviewCommand(positionals, {
+        bundle: values.bundle,
+        logs: values.logs,
+        unusedDays: values["unused-days"],
+        now: values.now,
+        format: values.format,
+      });
     default:
       throw new UsageError(`unknown command \`${command}\` (see \`rrc help\`)`);
   }
@@ -111,6 +139,16 @@ main(process.argv.slice(2)).then(
     }
   },
 );
+
+/** `--error-on RRC5002,RRC5003` (repeatable) or `--error-on all-warnings`. */
+function errorOn(values: readonly string[] | undefined): ErrorOn | undefined {
+  if (values === undefined) return undefined;
+  try {
+    return parseErrorOn(values);
+  } catch (error) {
+    throw new UsageError(`--error-on: ${(error as Error).message}`);
+  }
+}
 
 /** Secrets that cannot be resolved and ports that cannot be bound are user errors. */
 function isStartupError(error: unknown): error is Error & { code: string } {

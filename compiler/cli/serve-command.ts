@@ -7,12 +7,12 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { IpcMeterStore } from "../../runtime/meter/ipc-store.ts";
-import type { LogSink } from "../../runtime/observe/decision-log.ts";
+import { LOG_FLAGS, type LogFlags, parseLogFlags } from "../../runtime/observe/log-options.ts";
 import { type PrimaryMessage, startCluster, type WorkerMessage } from "../../runtime/server/cluster.ts";
 import { describe, type ServeOptions, startGateway } from "../../runtime/server/serve.ts";
 import { UsageError } from "./usage-error.ts";
 
-export interface ServeFlags {
+export interface ServeFlags extends LogFlags {
   bundle?: string;
   port?: string;
   host?: string;
@@ -20,7 +20,7 @@ export interface ServeFlags {
   "admin-host"?: string;
   "verify-key"?: string;
   watch?: boolean;
-  log?: string;
+  "shadow-bundle"?: string;
   "hide-rules"?: boolean;
   "filter-limit"?: string;
   "upstream-connect-timeout"?: string;
@@ -43,7 +43,8 @@ export const SERVE_OPTIONS = {
   "admin-host": { type: "string" },
   "verify-key": { type: "string" },
   watch: { type: "boolean" },
-  log: { type: "string" },
+  ...LOG_FLAGS,
+  "shadow-bundle": { type: "string" },
   "hide-rules": { type: "boolean" },
   "filter-limit": { type: "string" },
   "upstream-connect-timeout": { type: "string" },
@@ -65,13 +66,6 @@ function integer(value: string | undefined, fallback: number, name: string): num
   if (!Number.isInteger(parsed) || parsed < 0)
     throw new UsageError(`--${name} must be a non-negative integer`);
   return parsed;
-}
-
-function logSink(value: string | undefined): LogSink {
-  if (value === undefined || value === "stdout") return { kind: "stdout" };
-  if (value === "none") return { kind: "none" };
-  if (value.startsWith("file:")) return { kind: "file", path: resolve(value.slice(5)) };
-  throw new UsageError("--log must be stdout, none or file:<path>");
 }
 
 function verifyKey(path: string | undefined): KeyObject | undefined {
@@ -97,7 +91,8 @@ export async function runServe(flags: ServeFlags): Promise<number> {
     adminPort: flags["admin-port"] === "off" ? null : integer(flags["admin-port"], 9901, "admin-port"),
     verifyKey: verifyKey(flags["verify-key"]),
     watch: flags.watch ?? false,
-    log: logSink(flags.log),
+    ...parseLogFlags(flags, process.env, (message) => new UsageError(message)),
+    shadowBundleDir: flags["shadow-bundle"] ? resolve(flags["shadow-bundle"]) : undefined,
     hideRules: flags["hide-rules"] ?? false,
     filterLimit: integer(flags["filter-limit"], 6 * 1024 * 1024, "filter-limit"),
     upstream: {
@@ -128,10 +123,14 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   const admin =
     running.adminPort === null ? "off" : `${flags["admin-host"] ?? "127.0.0.1"}:${running.adminPort}`;
   const processes = workers === 1 ? "" : `, ${workers} workers`;
+  // Before the listening line, which tells supervisors (and tests) that SIGHUP is safe to send.
+  process.on("SIGHUP", () => void running.reload());
+  if (running.shadowRevision) {
+    process.stderr.write(`rrc serve: shadow revision ${running.shadowRevision} (compared, not enforced)\n`);
+  }
   process.stderr.write(
     `rrc serve: listening on ${flags.host ?? "0.0.0.0"}:${running.port}, admin ${admin}, revision ${running.revision}${processes}\n`,
   );
-  process.on("SIGHUP", () => void running.reload());
   return new Promise<number>((resolveExit) => {
     const stop = () => {
       process.stderr.write("rrc serve: draining\n");

@@ -49,6 +49,12 @@ export const CATALOGUE = {
   RRC4003: { severity: "error", title: "backreference cannot run in linear time" },
   RRC4004: { severity: "warning", title: "regex means something different in RE2 and JavaScript" },
   RRC4005: { severity: "error", title: "unsupported regex flag" },
+  // 5xxx: analysis of what rules can match (compiler/analyze)
+  RRC5001: { severity: "warning", title: "rule can match no request" },
+  RRC5002: { severity: "warning", title: "allow rule is covered by deny rules of its own scope" },
+  RRC5003: { severity: "warning", title: "rule is redundant given its scope's default" },
+  RRC5004: { severity: "warning", title: "allow rule is always denied by another scope" },
+  RRC5005: { severity: "warning", title: "analysis skipped for this rule" },
   // 9xxx: internal
   RRC9001: { severity: "error", title: "internal compiler error" },
 } as const satisfies Record<string, CatalogueEntry>;

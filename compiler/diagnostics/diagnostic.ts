@@ -29,18 +29,21 @@ export const MAX_DIAGNOSTICS = 200;
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
   dropped = 0;
+  /** Dropped errors still fail the compile; dropped warnings do not. */
+  private droppedErrors = 0;
 
   report(code: DiagnosticCode, input: DiagnosticInput): void {
+    const severity = CATALOGUE[code].severity;
     if (this.items.length >= MAX_DIAGNOSTICS) {
       this.dropped++;
+      if (severity === "error") this.droppedErrors++;
       return;
     }
-    const severity = CATALOGUE[code].severity;
     this.items.push({ code, severity, ...input });
   }
 
   get errorCount(): number {
-    return this.items.filter((item) => item.severity === "error").length + this.dropped;
+    return this.items.filter((item) => item.severity === "error").length + this.droppedErrors;
   }
 
   /** Sorted by file, position, then code, so output is stable across runs. */

@@ -8,7 +8,10 @@ import { dataLiteral, js, lines, stringLiteral } from "./code.ts";
 import { lowerTables } from "./tables.ts";
 
 export interface EmitInput {
+  /** The whole flattened policy, embedded for `explain`, `diff` and the runtime. */
   readonly flat: FlatPolicy;
+  /** The policy lowered into decision tables: `flat` less the pruned rules (analyze). */
+  readonly tables?: FlatPolicy;
   /** The merged, validated policy (secrets are references only). */
   readonly document: PolicyDocument;
   readonly revision: string;
@@ -23,7 +26,7 @@ export interface EmitOutput {
 export const MODULE_FORMAT = 1;
 
 export function runEmit(input: EmitInput): EmitOutput {
-  const tables = lowerTables(input.flat);
+  const tables = lowerTables(input.tables ?? input.flat);
   const regexSets = tables.scopes.reduce(
     (count, scope) =>
       count +

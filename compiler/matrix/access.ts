@@ -115,9 +115,8 @@ function pairAccess(flat: FlatPolicy, pair: IrPair, hasClaims: boolean) {
     for (const draft of drafts) {
       for (const rule of allows) {
         const conditions = ruleConditions(rule, hasClaims);
+        if (conditions === null || !mayMeet(draft, rule)) continue;
         const methods = intersectMethods(draft.methods, rule.methods);
-        if (conditions === null || (methods !== null && methods.length === 0)) continue;
-        if (rule.path && excludes(draft.paths, rule.path)) continue;
         next.push({
           methods,
           paths: rule.path ? addPattern(draft.paths, rule.path) : draft.paths,
@@ -140,27 +139,36 @@ function pairAccess(flat: FlatPolicy, pair: IrPair, hasClaims: boolean) {
   return { entries, truncated };
 }
 
-/** Narrows or annotates the entry with each deny; false when a deny certainly covers it. */
+/** Narrows or annotates the entry with each deny; false when a deny certainly covers it.
+ * Certain denials go first, so exceptions name only methods the entry still has. */
 function applyDenies(draft: Draft, denies: readonly IrRule[], hasClaims: boolean): boolean {
+  const uncertain: { rule: IrRule; conditions: Condition[] }[] = [];
   for (const rule of denies) {
     const conditions = ruleConditions(rule, hasClaims);
-    if (conditions === null) continue;
-    const overlap = intersectMethods(draft.methods, rule.methods);
-    if (overlap !== null && overlap.length === 0) continue;
-    if (rule.path && excludes(draft.paths, rule.path)) continue;
+    if (conditions === null || !mayMeet(draft, rule)) continue;
     const everyPath = rule.path === null || draft.paths.some((path) => samePattern(path, rule.path!));
-    if (conditions.length === 0 && everyPath) {
-      if (rule.methods === null) return false;
-      if (draft.methods !== null) {
-        draft.methods = draft.methods.filter((method) => !rule.methods!.includes(method));
-        if (draft.methods.length === 0) return false;
-        continue;
-      }
+    if (conditions.length === 0 && everyPath && rule.methods === null) return false;
+    if (conditions.length === 0 && everyPath && draft.methods !== null) {
+      draft.methods = draft.methods.filter((method) => !rule.methods!.includes(method));
+      if (draft.methods.length === 0) return false;
+    } else {
+      uncertain.push({ rule, conditions });
     }
+  }
+  for (const { rule, conditions } of uncertain) {
+    if (!mayMeet(draft, rule)) continue;
     const path = rule.path ? { source: rule.path.source, ignoreCase: rule.path.ignoreCase } : null;
-    draft.except.push({ rule: refOf(rule), methods: overlap, path, conditions });
+    const methods = intersectMethods(draft.methods, rule.methods);
+    draft.except.push({ rule: refOf(rule), methods, path, conditions });
   }
   return true;
+}
+
+/** False when the rule's methods or path certainly miss every request of the entry. */
+function mayMeet(draft: Draft, rule: IrRule): boolean {
+  const methods = intersectMethods(draft.methods, rule.methods);
+  if (methods !== null && methods.length === 0) return false;
+  return !(rule.path && excludes(draft.paths, rule.path));
 }
 
 /** The rule's field checks; null when the rule can never match for this credential. */

@@ -19,10 +19,9 @@ export async function runMatrixCommand(
   positionals: readonly string[],
   options: { readonly format?: string; readonly bundle?: string },
 ): Promise<number> {
-  const render = RENDERERS[options.format ?? "markdown"];
-  if (!render || !Object.hasOwn(RENDERERS, options.format ?? "markdown")) {
-    throw new UsageError("--format must be markdown, html or json");
-  }
+  const format = options.format ?? "markdown";
+  if (!Object.hasOwn(RENDERERS, format)) throw new UsageError("--format must be markdown, html or json");
+  const render = RENDERERS[format]!;
   const paths = options.bundle ? [options.bundle, ...positionals] : positionals;
   if (paths.length !== 1) throw new UsageError("`rrc matrix` takes one policy path or bundle directory");
   const loaded = await loadPolicyInput(paths[0]!, process.cwd());

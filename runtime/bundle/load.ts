@@ -104,7 +104,13 @@ function parseManifest(bytes: Buffer): Manifest {
   } catch {
     throw new BundleError("bundle-manifest-invalid", "manifest.json is not valid JSON");
   }
-  if (manifest === null || typeof manifest !== "object" || typeof manifest.files !== "object") {
+  if (
+    manifest === null ||
+    typeof manifest !== "object" ||
+    typeof manifest.files !== "object" ||
+    manifest.files === null ||
+    Array.isArray(manifest.files)
+  ) {
     throw new BundleError("bundle-manifest-invalid", "manifest.json lacks its file list");
   }
   if (manifest.schemaVersion !== SUPPORTED_MANIFEST_VERSION) {

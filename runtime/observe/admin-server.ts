@@ -1,8 +1,11 @@
-// The admin port (SPEC §10): health, readiness, Prometheus metrics and the loaded manifest.
+// The admin port (SPEC §10): health, readiness, Prometheus metrics, the loaded manifest, and
+// with a live feed the dashboard (`/dashboard`, `/events`).
 // It binds to loopback unless told otherwise: the manifest and metrics name every proxy,
 // credential and rule, which is an inventory of the deployment. Nothing here is cached.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { DASHBOARD_CSP, DASHBOARD_HTML } from "./dashboard-page.ts";
+import type { LiveFeed } from "./live-feed.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 
 export interface AdminOptions {
@@ -14,6 +17,8 @@ export interface AdminOptions {
   /** The loaded manifest; undefined while none is loaded. */
   manifest(): unknown;
   ready(): boolean;
+  /** Decisions as they happen; without it there is no dashboard. */
+  feed?: LiveFeed;
 }
 
 export interface AdminServer {
@@ -28,6 +33,8 @@ const ROUTES: ReadonlyMap<string, Route> = new Map<string, Route>([
   ["/readyz", (options, response) => sendReadiness(options, response)],
   ["/metrics", (options, response) => sendMetrics(options.metrics, response)],
   ["/manifest", (options, response) => sendManifest(options, response)],
+  ["/dashboard", (options, response) => sendDashboard(options, response)],
+  ["/events", (options, response) => sendEvents(options, response)],
 ]);
 
 export function startAdminServer(options: AdminOptions): Promise<AdminServer> {
@@ -88,6 +95,19 @@ function sendManifest(options: AdminOptions, response: ServerResponse): void {
   const manifest = options.manifest();
   if (manifest === undefined) sendProblem(response, 503, "Service Unavailable", "no-manifest");
   else sendJson(response, 200, manifest);
+}
+
+function sendDashboard(options: AdminOptions, response: ServerResponse): void {
+  if (options.feed === undefined) return sendProblem(response, 404, "Not Found", "not-found");
+  response.setHeader("content-security-policy", DASHBOARD_CSP);
+  response.setHeader("x-frame-options", "DENY");
+  response.setHeader("referrer-policy", "no-referrer");
+  send(response, 200, "text/html; charset=utf-8", DASHBOARD_HTML);
+}
+
+function sendEvents(options: AdminOptions, response: ServerResponse): void {
+  if (options.feed === undefined) return sendProblem(response, 404, "Not Found", "not-found");
+  options.feed.attach(response);
 }
 
 /** RFC 9457 problem details; `about:blank` because the status says all, and `code` is the stable part. */

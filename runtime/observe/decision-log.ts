@@ -128,6 +128,12 @@ export class DecisionLog {
     });
   }
 
+  /** Gives back a slot from reserve() whose record will never be written. */
+  release(): void {
+    if (this.reserved > 0) this.reserved--;
+    this.admitSlotWaiters();
+  }
+
   /**
    * Takes the record by reference and serialises it later, off the request's path: the caller
    * must not change it afterwards. The "none" sink neither writes nor counts.
@@ -266,7 +272,11 @@ export class DecisionLog {
   }
 }
 
-function openSink(sink: LogSink, options: DecisionLogOptions, onFatal: (error: Error) => void): BatchSink | null {
+function openSink(
+  sink: LogSink,
+  options: DecisionLogOptions,
+  onFatal: (error: Error) => void,
+): BatchSink | null {
   switch (sink.kind) {
     case "stdout":
       return new StreamSink(options.stdout ?? process.stdout, onFatal);

@@ -90,7 +90,8 @@ export class FileSink implements BatchSink {
 
   private async rotate(): Promise<void> {
     await this.close();
-    for (let n = this.keep - 1; n >= 1; n--) await renameIfPresent(`${this.path}.${n}`, `${this.path}.${n + 1}`);
+    for (let n = this.keep - 1; n >= 1; n--)
+      await renameIfPresent(`${this.path}.${n}`, `${this.path}.${n + 1}`);
     if (this.keep > 0) await renameIfPresent(this.path, `${this.path}.1`);
     else await rm(this.path, { force: true });
     this.size = 0;

@@ -51,7 +51,7 @@ export class HttpSink implements BatchSink {
     });
     this.headers = { ...options.headers, "content-type": "application/x-ndjson" };
     this.maxBatchBytes = Math.max(1, options.maxBatchBytes ?? 1024 * 1024);
-    this.retryBaseMs = Math.max(1, options.retryBaseMs ?? 100);
+    this.retryBaseMs = Math.max(1, Math.min(options.retryBaseMs ?? 100, options.retryMaxMs ?? 100));
     this.retryMaxMs = Math.max(this.retryBaseMs, options.retryMaxMs ?? 10_000);
   }
 

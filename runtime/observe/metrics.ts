@@ -24,7 +24,8 @@ export class GatewayMetrics {
   private readonly usageChildren = new Map<string, { inc(): void }>();
   private readonly reloads: Counter<"result">;
   private readonly bundleInfo: Gauge<"revision" | "compiler">;
-  private droppedLogRecords: () => number = () => 0;
+  private readonly logWaits: Counter<"outcome">;
+  private logCounts: LogCounts = NO_LOG;
 
   constructor() {
     this.registry = new Registry();
@@ -81,15 +82,39 @@ export class GatewayMetrics {
     // Both series exist from the start, so an alert on failed reloads sees 0 rather than nothing.
     this.reloads.inc({ result: "ok" }, 0);
     this.reloads.inc({ result: "failed" }, 0);
-    const readDropped = (): number => this.droppedLogRecords();
-    new Gauge({
-      name: "rrc_decision_log_dropped_total",
-      help: "Decision log records dropped (buffer full or sink failed).",
+    // Read on scrape: the log keeps its counts; copying them on every record would be hot-path work.
+    const log = (): LogCounts => this.logCounts;
+    counterOnScrape(
       registers,
-      // Read on scrape: the log keeps the count; copying it on every drop would be hot-path work.
+      "rrc_decision_log_dropped_total",
+      "Decision log records dropped: buffer full, sink failed or refused them, or closed before delivery.",
+      () => log().dropped,
+    );
+    counterOnScrape(
+      registers,
+      "rrc_decision_log_written_total",
+      "Decision log records the sink took.",
+      () => log().written,
+    );
+    counterOnScrape(
+      registers,
+      "rrc_decision_log_retries_total",
+      "Deliveries of a batch the HTTP sink retried (collector down or failing).",
+      () => log().retries,
+    );
+    new Gauge({
+      name: "rrc_decision_log_buffered",
+      help: "Decision log records waiting for the sink, the batch in flight included.",
+      registers,
       collect() {
-        this.set(readDropped());
+        this.set(log().buffered);
       },
+    });
+    this.logWaits = new Counter({
+      name: "rrc_decision_log_waits_total",
+      help: "Requests that waited for room in the decision log (--log-backpressure block), by outcome.",
+      labelNames: ["outcome"],
+      registers,
     });
     this.bundleInfo = new Gauge({
       name: "rrc_bundle_info",
@@ -159,8 +184,26 @@ export class GatewayMetrics {
     this.reloads.inc({ result: ok ? "ok" : "failed" });
   }
 
+  /** The decision log whose counts are exported. */
+  watchLog(log: LogCounts): void {
+    this.logCounts = log;
+  }
+
+  /** Kept for hosts that only count drops. */
   setDroppedLogRecords(getter: () => number): void {
-    this.droppedLogRecords = getter;
+    this.logCounts = {
+      get dropped() {
+        return getter();
+      },
+      written: 0,
+      retries: 0,
+      buffered: 0,
+    };
+  }
+
+  /** A request that had to wait for room in the log: admitted once room appeared, or refused. */
+  logWait(outcome: "admitted" | "refused"): void {
+    this.logWaits.inc({ outcome });
   }
 
   /** Replaces the previous bundle's series: only the loaded bundle is reported. */
@@ -172,6 +215,29 @@ export class GatewayMetrics {
   metrics(): Promise<string> {
     return this.registry.metrics();
   }
+}
+
+/** What the metrics read from the decision log on each scrape. */
+export interface LogCounts {
+  readonly dropped: number;
+  readonly written: number;
+  readonly retries: number;
+  readonly buffered: number;
+}
+
+const NO_LOG: LogCounts = { dropped: 0, written: 0, retries: 0, buffered: 0 };
+
+/** A counter whose value is read from elsewhere at scrape time (it only ever grows there). */
+function counterOnScrape(registers: Registry[], name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
 }
 
 function statusClass(status: number | null): string {

@@ -10,12 +10,13 @@ export type PathRejection =
   | "invalid-utf8"
   | "path-parameter"
   | "double-encoding"
+  | "compatibility-character"
   | "not-absolute";
 
 export type PathResult = { ok: true; path: string } | { ok: false; reason: PathRejection };
 
 export interface PathOptions {
-  /** Accept `;` (servers such as Tomcat strip `;params`, so rules could be bypassed). Unsafe. */
+  /** Accept `;` and `%3B` (servers such as Tomcat and Jetty strip `;params`, so rules could be bypassed). Unsafe. */
   allowPathParameters: boolean;
   /** Accept `%25XX` (an upstream that decodes twice sees a different path). Unsafe. */
   allowDoubleEncoding: boolean;
@@ -78,6 +79,7 @@ function slowPath(raw: string, options: PathOptions): PathResult {
   let need = 0;
   let lo = 0x80;
   let hi = 0xbf;
+  let cp = 0; // the code point being decoded, complete when `need` is back to 0
   // Feeds one non-ASCII byte; returns false when the sequence is invalid.
   const feed = (b: number): boolean => {
     if (need > 0) {
@@ -85,15 +87,20 @@ function slowPath(raw: string, options: PathOptions): PathResult {
       need--;
       lo = 0x80;
       hi = 0xbf;
+      cp = (cp << 6) | (b & 0x3f);
       return true;
     }
-    if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b >= 0xe0 && b <= 0xef) {
+    if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      cp = b & 0x1f;
+    } else if (b >= 0xe0 && b <= 0xef) {
       need = 2;
+      cp = b & 0x0f;
       if (b === 0xe0) lo = 0xa0;
       else if (b === 0xed) hi = 0x9f;
     } else if (b >= 0xf0 && b <= 0xf4) {
       need = 3;
+      cp = b & 0x07;
       if (b === 0xf0) lo = 0x90;
       else if (b === 0xf4) hi = 0x8f;
     } else return false;
@@ -116,14 +123,19 @@ function slowPath(raw: string, options: PathOptions): PathResult {
       let replacement: string;
       if (b >= 0x80) {
         if (!feed(b)) return reject("invalid-utf8");
+        if (need === 0 && foldsToAscii(cp)) return reject("compatibility-character");
         replacement = ESCAPE[b]!;
       } else {
         if (b === SLASH) return reject("encoded-slash");
         if (b === BACKSLASH) return reject("encoded-backslash");
         if (b < 0x20 || b === 0x7f) return reject("control-character");
+        // Upstreams that strip `;params` after decoding read `/..%3B/` as `/../`.
+        if (b === SEMICOLON && !options.allowPathParameters) return reject("path-parameter");
         if (need > 0) return reject("invalid-utf8");
-        // RFC 3986 §6.2.2.2: decode unreserved; keep the rest encoded, uppercase (§6.2.2.1).
-        replacement = RAW[b] === 1 ? CHAR[b]! : ESCAPE[b]!;
+        // RFC 3986 §6.2.2.2 decodes unreserved characters. Sub-delimiters, ":" and "@" are decoded too: they
+        // mean nothing special in an HTTP path and upstreams decode them, so `%3A` must not hide a `:` from
+        // a rule. ";" (allowed above) stays encoded; the rest stays encoded, uppercase (§6.2.2.1).
+        replacement = RAW[b] !== 0 && b !== SEMICOLON ? CHAR[b]! : ESCAPE[b]!;
         if (b === DOT && prevSlash) dotSegment = true;
         else if (b === PERCENT) percent25 = true;
       }
@@ -150,6 +162,7 @@ function slowPath(raw: string, options: PathOptions): PathResult {
       }
       // Raw non-ASCII is treated as its UTF-8 bytes, so it cannot complete a pending escaped sequence.
       if (need > 0) return reject("invalid-utf8");
+      if (foldsToAscii(cp)) return reject("compatibility-character");
       out += raw.slice(start, i) + utf8Escapes(cp);
       i += width - 1;
       start = i + 1;
@@ -179,6 +192,17 @@ function slowPath(raw: string, options: PathOptions): PathResult {
     return reject("double-encoding");
   }
   return { ok: true, path: dotSegment ? removeDotSegments(out) : out };
+}
+
+/**
+ * A non-ASCII character whose compatibility form holds ASCII: fullwidth `ａ` and `／`, `‥` (two dots),
+ * ligatures, the Kelvin sign. An upstream that normalises paths (NFKC, IIS best-fit) reads it as
+ * letters or path syntax the rules never saw, so it is refused rather than guessed at.
+ */
+function foldsToAscii(cp: number): boolean {
+  const folded = String.fromCodePoint(cp).normalize("NFKC");
+  for (let i = 0; i < folded.length; i++) if (folded.charCodeAt(i) < 0x80) return true;
+  return false;
 }
 
 function utf8Escapes(cp: number): string {

@@ -241,13 +241,16 @@ class Parser {
 /**
  * How a scalar is matched by a body rule (SPEC §4): a string as its value, other scalars as their JSON
  * text (`12`, `true`, `null`). Objects, arrays and anything non-JSON are not matchable: null.
+ * Integers are written in plain digits even from 1e21 up, where JSON.stringify switches to `1e+21`:
+ * otherwise `{"amount": 1e30}` would slip past a rule such as `^[0-9]{5,}$`.
  */
 export function jsonText(value: unknown): string | null {
   switch (typeof value) {
     case "string":
       return value;
     case "number":
-      return Number.isFinite(value) ? JSON.stringify(value) : null;
+      if (!Number.isFinite(value)) return null;
+      return Math.abs(value) >= 1e21 ? BigInt(value).toString() : JSON.stringify(value);
     case "boolean":
       return value ? "true" : "false";
     case "object":

@@ -27,6 +27,8 @@ export function authorize(context: RequestContext): Decision | Promise<Decision>
   const elapsed = process.hrtime.bigint() - started;
   context.decisionUs = Number(elapsed) / 1000;
   if (decision.code !== "body-required") return decision;
+  const mediaType = bodyMediaType(context.request);
+  if (mediaType !== JSON_BODY) return mediaType;
   return readBody(context.request, proxy.bodyLimit).then((read) => {
     if (!read.ok) return read.tooLarge ? TOO_LARGE : BODY_UNREADABLE;
     context.body = read.body;
@@ -49,6 +51,31 @@ const BODY_UNREADABLE: Decision = Object.freeze({
   verdict: "deny",
   status: 400,
   code: "body-not-inspectable",
+  scope: null,
+  rule: null,
+});
+
+const JSON_BODY = null;
+
+/**
+ * A body rule reads the body as JSON, so the upstream must too: a body declared as a form (or anything
+ * but JSON) could be read as fields the rules never saw (`{"x":"&amount=99999"}` as a form has an
+ * `amount`), and two Content-Type lines leave it to the upstream which one counts. No Content-Type
+ * is accepted (nothing tells the upstream to read another format).
+ */
+function bodyMediaType(request: IncomingMessage): Decision | typeof JSON_BODY {
+  const types = request.headersDistinct["content-type"];
+  if (types === undefined) return JSON_BODY;
+  if (types.length > 1) return AMBIGUOUS_TYPE;
+  const type = types[0]!.split(";")[0]!.trim().toLowerCase();
+  const json = type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+  return json ? JSON_BODY : BODY_UNREADABLE;
+}
+
+const AMBIGUOUS_TYPE: Decision = Object.freeze({
+  verdict: "deny",
+  status: 400,
+  code: "ambiguous-request",
   scope: null,
   rule: null,
 });

@@ -46,6 +46,11 @@ export class Gateway {
   private async run(context: RequestContext): Promise<void> {
     const state = context.state;
     const request = context.request;
+    // RFC 9112 §3.2: several Host lines are a 400. Node keeps the first; something in front may use another.
+    if (request.headersDistinct.host !== undefined && request.headersDistinct.host.length > 1) {
+      this.refuse(context, "non-canonical-request");
+      return;
+    }
     const host = hostName(request.headers.host);
     const byHost = host !== null ? state.hosts.get(host) : undefined;
     const target = splitTarget(request.url ?? "/", byHost !== undefined);
@@ -60,7 +65,8 @@ export class Gateway {
     context.query = parseQuery(target.rawQuery);
 
     const pending = state.authenticator.authenticate({
-      headers: request.headers,
+      // Every value: Node keeps only the first of repeated Authorization headers in `headers`.
+      headers: request.headersDistinct,
       query: target.rawQuery === "" ? NO_QUERY : new Map(Object.entries(context.query)),
     });
     // Digest look-ups answer synchronously: no await (and no microtask) for them.

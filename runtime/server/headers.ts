@@ -38,11 +38,18 @@ export interface ForwardHeaderInput {
   readonly identityEncoding: boolean;
 }
 
-/** Flat [name, value, …] list, as undici accepts, keeping repeated headers. */
+/**
+ * Flat [name, value, …] list, as undici accepts, keeping repeated headers. The gateway's own headers
+ * come first, so that a caller's filler headers cannot push them past the upstream's header count limit.
+ */
 export function forwardHeaders(input: ForwardHeaderInput): string[] {
   const raw = input.request.rawHeaders;
   const connectionListed = listedInConnection(input.request.headers.connection);
   const out: string[] = [];
+  for (const [name, value] of input.set) out.push(name, value);
+  out.push("x-request-id", input.requestId);
+  if (input.identityEncoding) out.push("accept-encoding", "identity");
+  const forwardedForAt = out.push("x-forwarded-for", "") - 1;
   let forwardedFor = "";
   for (let index = 0; index < raw.length; index += 2) {
     const name = raw[index]!.toLowerCase();
@@ -53,12 +60,12 @@ export function forwardHeaders(input: ForwardHeaderInput): string[] {
     }
     if (ALWAYS_DROPPED.has(name) || connectionListed.has(name) || input.drop.includes(name)) continue;
     if (input.identityEncoding && name === "accept-encoding") continue;
+    // CGI-style servers (PHP-FPM, WSGI, Rack) read `x_tenant` as `x-tenant`: an alias for a header a rule
+    // inspects, a method override or a rewrite header. Dropped, as nginx does by default.
+    if (name.includes("_")) continue;
     out.push(name, value);
   }
-  for (const [name, value] of input.set) out.push(name, value);
-  out.push("x-forwarded-for", forwardedFor ? `${forwardedFor}, ${input.clientAddress}` : input.clientAddress);
-  out.push("x-request-id", input.requestId);
-  if (input.identityEncoding) out.push("accept-encoding", "identity");
+  out[forwardedForAt] = forwardedFor ? `${forwardedFor}, ${input.clientAddress}` : input.clientAddress;
   return out;
 }
 

@@ -1,13 +1,19 @@
 // Stage `log`: one decision record per request, and the metrics, once the response is
 // done. Records carry ids, the canonical path and outcomes only: never headers, query
 // values or bodies, so no secret can reach a log.
-import type { DecisionLog } from "../observe/decision-log.ts";
+import type { DecisionLog, DecisionRecord } from "../observe/decision-log.ts";
+import type { LiveFeed } from "../observe/live-feed.ts";
 import type { GatewayMetrics } from "../observe/metrics.ts";
+import type { ShadowDecisions } from "../shadow/index.ts";
 import type { RequestContext } from "./context.ts";
 
 export interface Observers {
   readonly log: DecisionLog;
   readonly metrics: GatewayMetrics;
+  /** With --shadow-bundle: decides again with the candidate and notes disagreements. */
+  readonly shadow?: ShadowDecisions | null;
+  /** With an admin port: the dashboard's live feed. */
+  readonly feed?: LiveFeed | null;
 }
 
 export function logDecision(context: RequestContext, observers: Observers): void {
@@ -16,7 +22,7 @@ export function logDecision(context: RequestContext, observers: Observers): void
   const response = context.response;
   const status = context.status || response.statusCode;
   const proxy = context.proxy?.id ?? null;
-  observers.log.write({
+  const record: DecisionRecord = {
     time: new Date().toISOString(),
     requestId: context.requestId,
     proxy,
@@ -32,23 +38,25 @@ export function logDecision(context: RequestContext, observers: Observers): void
     decisionUs: Math.round(context.decisionUs * 1000) / 1000,
     totalMs: Math.round((performance.now() - context.startedAt) * 1000) / 1000,
     upstreamStatus: context.upstreamStatus,
-  });
-  if (proxy !== null) {
-    observers.metrics.decision(
+  };
+  observers.shadow?.compare(context, record);
+  observers.log.write(record);
+  observers.feed?.publish(record);
+  // Requests for no known proxy are counted too (as proxy "none"): a scan should show.
+  observers.metrics.decision(
+    proxy ?? "none",
+    context.credential,
+    context.verdict,
+    context.scope,
+    context.code,
+    context.rule,
+    context.decisionUs / 1e6,
+  );
+  if (proxy !== null && context.upstreamStartedAt > 0) {
+    observers.metrics.upstream(
       proxy,
-      context.credential,
-      context.verdict,
-      context.scope,
-      context.code,
-      context.rule,
-      context.decisionUs / 1e6,
+      context.upstreamStatus,
+      (performance.now() - context.upstreamStartedAt) / 1000,
     );
-    if (context.upstreamStartedAt > 0) {
-      observers.metrics.upstream(
-        proxy,
-        context.upstreamStatus,
-        (performance.now() - context.upstreamStartedAt) / 1000,
-      );
-    }
   }
 }

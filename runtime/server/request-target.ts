@@ -48,9 +48,17 @@ function defineOwn(query: Record<string, string[]>, name: string): string[] {
   return values;
 }
 
-/** The raw query with the named parameters (the caller's credential) removed. */
+/** Makes Express (method-override), Laravel and Symfony apps run another method than the one decided on. */
+const METHOD_OVERRIDE = "_method";
+
+/**
+ * The raw query as forwarded: the named parameters (the caller's credential) and `_method` removed, and
+ * `;` sent as `%3B`. The gateway reads `;` as data; upstreams that also split on it (Python < 3.9.2,
+ * Go < 1.17) would see parameters the rules never saw.
+ */
 export function stripQuery(rawQuery: string, names: readonly string[]): string {
-  if (names.length === 0 || rawQuery === "") return rawQuery;
+  // Without ";", "%" or "_" there is no `;` and no `_method`, however spelt.
+  if (rawQuery === "" || (names.length === 0 && !/[;%_]/.test(rawQuery))) return rawQuery;
   return rawQuery
     .split("&")
     .filter((pair) => {
@@ -62,7 +70,8 @@ export function stripQuery(rawQuery: string, names: readonly string[]): string {
       } catch {
         name = rawName;
       }
-      return !names.includes(name);
+      return name !== METHOD_OVERRIDE && !names.includes(name);
     })
-    .join("&");
+    .join("&")
+    .replaceAll(";", "%3B");
 }

@@ -10,9 +10,13 @@ import { join } from "node:path";
 import { loadBundle } from "../bundle/load.ts";
 import { createMeterStore, type MeterStore } from "../meter/index.ts";
 import { startAdminServer } from "../observe/admin-server.ts";
-import { DecisionLog, type LogSink } from "../observe/decision-log.ts";
+import { dashboardMatrix } from "../observe/dashboard-matrix.ts";
+import { DecisionLog, type DecisionLogOptions, type LogSink } from "../observe/decision-log.ts";
+import { LiveFeed } from "../observe/live-feed.ts";
+import { gateOnLog } from "../observe/log-gate.ts";
 import { GatewayMetrics } from "../observe/metrics.ts";
 import type { SecretContext } from "../secrets/resolve.ts";
+import { loadShadowBundle, ShadowDecisions } from "../shadow/index.ts";
 import { Gateway } from "./gateway.ts";
 import { InflightTracker } from "./inflight.ts";
 import {
@@ -33,6 +37,10 @@ export interface ServeOptions {
   readonly verifyKey?: KeyObject;
   readonly watch: boolean;
   readonly log: LogSink;
+  /** Buffer size, back-pressure (drop or block) and close deadline of the decision log. */
+  readonly logOptions?: DecisionLogOptions;
+  /** A candidate bundle that decides beside the enforced one and is never enforced. */
+  readonly shadowBundleDir?: string;
   readonly hideRules: boolean;
   readonly filterLimit: number;
   readonly upstream: UpstreamTimeouts;
@@ -57,6 +65,8 @@ export interface RunningGateway {
   readonly port: number;
   readonly adminPort: number | null;
   readonly revision: string;
+  /** The shadow bundle's revision, with --shadow-bundle. */
+  readonly shadowRevision?: string;
   reload(): Promise<boolean>;
   close(): Promise<void>;
   /** This process's metrics as prom-client JSON, for a cluster primary to aggregate. */
@@ -65,8 +75,11 @@ export interface RunningGateway {
 
 export async function startGateway(options: ServeOptions): Promise<RunningGateway> {
   const metrics = new GatewayMetrics();
-  const log = new DecisionLog(options.log);
-  metrics.setDroppedLogRecords(() => log.dropped);
+  // Shutdown gives the log's sink as long as it gives in-flight requests.
+  const log = new DecisionLog(options.log, { closeTimeoutMs: options.drainMs, ...options.logOptions });
+  metrics.watchLog(log);
+  const shadow = options.shadowBundleDir ? new ShadowDecisions(metrics.registry) : null;
+  const feed = options.adminPort === null ? null : new LiveFeed(metrics.registry);
   const meterStore =
     options.meterStoreInstance ??
     (await createMeterStore({ url: options.meterStore, stateDir: options.meterStateDir }));
@@ -77,7 +90,7 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
   };
   let initial: PolicyState;
   try {
-    initial = await loadState(options, settings);
+    initial = await loadState(options, settings, shadow);
   } catch (error) {
     await meterStore.close();
     throw error;
@@ -86,7 +99,7 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
   const inflight = new InflightTracker();
   const gateway = new Gateway(
     initial,
-    { log, metrics },
+    { log, metrics, shadow, feed },
     { hideRules: options.hideRules, filterLimit: options.filterLimit },
   );
   let ready = true;
@@ -100,12 +113,12 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
       // that a slow client is cut close to its limit.
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, options.clientHeadersMs / 4)),
     },
-    (request: IncomingMessage, response: ServerResponse) => {
+    gateOnLog(log, metrics, (request: IncomingMessage, response: ServerResponse) => {
       const state = gateway.policy;
       inflight.enter(state);
       response.once("close", () => inflight.leave(state));
       gateway.handle(request, response);
-    },
+    }),
   );
   server.headersTimeout = options.clientHeadersMs;
   server.requestTimeout = options.clientRequestMs;
@@ -114,6 +127,10 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
   );
   await listen(server, options.port, options.host);
 
+  feed?.setSnapshotSource(() => ({
+    revision: gateway.policy.bundle.manifest.revision,
+    matrix: dashboardMatrix(gateway.policy.bundle),
+  }));
   const admin =
     options.adminPort === null
       ? null
@@ -123,14 +140,16 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
           metrics,
           manifest: () => gateway.policy.bundle.manifest,
           ready: () => ready,
+          feed: feed ?? undefined,
         });
 
   let reloading: Promise<boolean> | null = null;
   const reload = (): Promise<boolean> => {
     reloading ??= (async () => {
       try {
-        const next = await loadState(options, settings);
+        const next = await loadState(options, settings, shadow);
         const previous = gateway.swap(next);
+        feed?.reloaded();
         metrics.reload(true);
         metrics.setBundleInfo(next.bundle.manifest.revision, next.bundle.manifest.compiler.version);
         options.onReload?.({ ok: true, revision: next.bundle.manifest.revision });
@@ -166,6 +185,7 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
       await stopped;
       await gateway.policy.close();
       await meterStore.close();
+      feed?.close();
       await admin?.close();
       await log.close();
     })();
@@ -176,15 +196,26 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
     port: (server.address() as AddressInfo).port,
     adminPort: admin?.port ?? null,
     revision: initial.bundle.manifest.revision,
+    shadowRevision: shadow?.revision,
     reload,
     close,
     metricsJson: () => metrics.registry.getMetricsAsJSON(),
   };
 }
 
-async function loadState(options: ServeOptions, settings: StateSettings): Promise<PolicyState> {
+async function loadState(
+  options: ServeOptions,
+  settings: StateSettings,
+  shadow: ShadowDecisions | null,
+): Promise<PolicyState> {
+  // The shadow bundle first: it holds no resources, so a refused one leaves nothing to close.
+  const candidate = options.shadowBundleDir
+    ? await loadShadowBundle(options.shadowBundleDir, options.verifyKey)
+    : null;
   const bundle = await loadBundle(options.bundleDir, { verifyKey: options.verifyKey });
-  return buildPolicyState(bundle, options.secrets, options.upstream, settings);
+  const state = await buildPolicyState(bundle, options.secrets, options.upstream, settings);
+  if (candidate !== null) shadow?.attach(state, candidate);
+  return state;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

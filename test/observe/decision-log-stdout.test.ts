@@ -31,7 +31,9 @@ it("writes every record to the process's stdout, in order", async () => {
     target: "node20",
     logLevel: "silent",
     // As scripts/build.mjs: bundled CommonJS dependencies (undici) call require().
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
   });
   const child = spawnSync(process.execPath, [outfile], {
     encoding: "utf8",

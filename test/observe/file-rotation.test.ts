@@ -14,7 +14,12 @@ function lines(path: string): string[] {
   return readFileSync(path, "utf8").split("\n").filter(Boolean);
 }
 
-async function writeRecords(path: string, count: number, maxBytes: number, keep: number): Promise<DecisionLog> {
+async function writeRecords(
+  path: string,
+  count: number,
+  maxBytes: number,
+  keep: number,
+): Promise<DecisionLog> {
   const log = new DecisionLog({ kind: "file", path, maxBytes, keep }, { flushIntervalMs: 1 });
   for (let n = 10; n < 10 + count; n++) {
     log.write(allowRecord(n));

@@ -1,0 +1,219 @@
+// The analysis' one inner loop: a breadth-first walk of the product of several DFAs, built
+// lazily and stopped at the first word found, instead of materialising complements and
+// intersections. The alphabet is small (path ASCII plus two markers), so each DFA becomes a
+// dense transition table once, cached per automaton.
+import { CharSet, Words } from "refa";
+import { type Language, LanguageTooLarge } from "./language.ts";
+import { MARK_END, MAX_CHAR } from "./regex-parse.ts";
+
+/** Product states one query may visit. */
+export const MAX_TUPLES = 20_000;
+
+const ALPHABET = MAX_CHAR + 1;
+const DEAD = -1;
+
+interface Table {
+  readonly initial: number;
+  /** next[state * ALPHABET + char], DEAD when there is no transition. */
+  readonly next: Int32Array;
+  readonly final: Uint8Array;
+  /** Some final state is reachable. */
+  readonly live: Uint8Array;
+  /** Accepts every remainder of a path from here (any ASCII, then the end marker). */
+  readonly full: Uint8Array;
+  /** Per character, a number shared exactly by the characters whose transitions agree. */
+  readonly column: Int32Array;
+}
+
+const tables = new WeakMap<Language, Table>();
+
+function tableOf(language: Language): Table {
+  let table = tables.get(language);
+  if (table) return table;
+  const ids = new Map<unknown, number>();
+  const nodes = [...language.nodes()];
+  nodes.forEach((node, id) => ids.set(node, id));
+  const size = nodes.length;
+  const next = new Int32Array(size * ALPHABET).fill(DEAD);
+  const final = new Uint8Array(size);
+  nodes.forEach((node, id) => {
+    if (language.finals.has(node)) final[id] = 1;
+    for (const [range, target] of node.out) {
+      next.fill(ids.get(target)!, id * ALPHABET + range.min, id * ALPHABET + range.max + 1);
+    }
+  });
+  table = {
+    initial: ids.get(language.initial)!,
+    next,
+    final,
+    live: liveStates(size, next, final),
+    full: fullStates(size, next, final),
+    column: columns(size, next),
+  };
+  tables.set(language, table);
+  return table;
+}
+
+function columns(size: number, next: Int32Array): Int32Array {
+  const column = new Int32Array(ALPHABET);
+  const representatives: number[] = [];
+  for (let c = 0; c < ALPHABET; c++) {
+    let id = representatives.findIndex((other) => {
+      for (let state = 0; state < size; state++) {
+        if (next[state * ALPHABET + c] !== next[state * ALPHABET + other]) return false;
+      }
+      return true;
+    });
+    if (id < 0) {
+      id = representatives.length;
+      representatives.push(c);
+    }
+    column[c] = id;
+  }
+  return column;
+}
+
+function liveStates(size: number, next: Int32Array, final: Uint8Array): Uint8Array {
+  const live = Uint8Array.from(final);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let state = 0; state < size; state++) {
+      if (live[state]) continue;
+      for (let c = 0; c < ALPHABET; c++) {
+        const to = next[state * ALPHABET + c]!;
+        if (to !== DEAD && live[to]) {
+          live[state] = 1;
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return live;
+}
+
+function fullStates(size: number, next: Int32Array, final: Uint8Array): Uint8Array {
+  const full = new Uint8Array(size);
+  for (let state = 0; state < size; state++) {
+    const end = next[state * ALPHABET + MARK_END]!;
+    full[state] = end !== DEAD && final[end] ? 1 : 0;
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let state = 0; state < size; state++) {
+      if (!full[state]) continue;
+      for (let c = 0; c < 0x80; c++) {
+        const to = next[state * ALPHABET + c]!;
+        if (to === DEAD || !full[to]) {
+          full[state] = 0;
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  return full;
+}
+
+export interface WordQuery {
+  readonly subject: Language;
+  /** The word must be in none of these. */
+  readonly avoid: readonly Language[];
+  /** The word must be in at least one language of each group (an empty group: no word). */
+  readonly within: readonly (readonly Language[])[];
+}
+
+/** The shortest path (markers removed) of the subject that meets the query, or null. */
+export function findPath(query: WordQuery): string | null {
+  if (query.within.some((group) => group.length === 0)) return null;
+  const subject = tableOf(query.subject);
+  const avoid = query.avoid.map(tableOf);
+  const groups = query.within.map((group) => group.map(tableOf));
+  const parts = [subject, ...avoid, ...groups.flat()];
+  const classes = charClasses(parts);
+  const start = parts.map((table) => table.initial);
+  const seen = new Map<string, number>([[start.join(","), 0]]);
+  const states: number[][] = [start];
+  const from: number[] = [-1];
+  const via: number[] = [-1];
+  for (let at = 0; at < states.length; at++) {
+    const tuple = states[at]!;
+    if (accepts(tuple, subject, avoid, groups)) return pathOf(at, from, via);
+    for (const chars of classes) {
+      const own = subject.next[tuple[0]! * ALPHABET + chars[0]!]!;
+      if (own === DEAD || !subject.live[own]) continue;
+      const moved = tuple.map((state, part) => (state === DEAD ? DEAD : parts[part]!.next[state * ALPHABET + chars[0]!]!));
+      if (!promising(moved, subject, avoid, groups)) continue;
+      const key = moved.join(",");
+      if (seen.has(key)) continue;
+      if (states.length >= MAX_TUPLES) throw new LanguageTooLarge(`more than ${MAX_TUPLES} product states`);
+      seen.set(key, states.length);
+      states.push(moved);
+      from.push(at);
+      via.push(readable(chars));
+    }
+  }
+  return null;
+}
+
+function accepts(tuple: readonly number[], subject: Table, avoid: Table[], groups: Table[][]): boolean {
+  if (!subject.final[tuple[0]!]) return false;
+  for (let i = 0; i < avoid.length; i++) {
+    const state = tuple[1 + i]!;
+    if (state !== DEAD && avoid[i]!.final[state]) return false;
+  }
+  let part = 1 + avoid.length;
+  for (const group of groups) {
+    let some = false;
+    for (const table of group) {
+      const state = tuple[part++]!;
+      if (state !== DEAD && table.final[state]) some = true;
+    }
+    if (!some) return false;
+  }
+  return true;
+}
+
+/** Whether a word through this product state can still meet the query. */
+function promising(tuple: readonly number[], subject: Table, avoid: Table[], groups: Table[][]): boolean {
+  const own = tuple[0]!;
+  if (own === DEAD || !subject.live[own]) return false;
+  for (let i = 0; i < avoid.length; i++) {
+    const state = tuple[1 + i]!;
+    if (state !== DEAD && avoid[i]!.full[state]) return false;
+  }
+  let part = 1 + avoid.length;
+  for (const group of groups) {
+    let some = false;
+    for (const table of group) {
+      const state = tuple[part++]!;
+      if (state !== DEAD && table.live[state]) some = true;
+    }
+    if (!some) return false;
+  }
+  return true;
+}
+
+/** Characters no table tells apart, as lists; each list is one step of the walk. */
+function charClasses(parts: readonly Table[]): number[][] {
+  const byColumn = new Map<string, number[]>();
+  for (let c = 0; c < ALPHABET; c++) {
+    let key = "";
+    for (const table of parts) key += `${table.column[c]},`;
+    const chars = byColumn.get(key);
+    if (chars) chars.push(c);
+    else byColumn.set(key, [c]);
+  }
+  return [...byColumn.values()];
+}
+
+function readable(chars: readonly number[]): number {
+  return Words.pickMostReadableCharacter(CharSet.fromCharacters(MAX_CHAR, chars)) ?? chars[0]!;
+}
+
+function pathOf(at: number, from: readonly number[], via: readonly number[]): string {
+  const word: number[] = [];
+  for (let step = at; from[step]! >= 0; step = from[step]!) word.push(via[step]!);
+  word.reverse();
+  return Words.fromUnicodeToString(word.slice(1, -1));
+}
