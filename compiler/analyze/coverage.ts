@@ -88,17 +88,13 @@ export class SearchCache {
     const key = `${subject.index}|${ids(avoid)}|${within.map(ids).join("/")}`;
     if (this.results.has(key)) return this.results.get(key)!;
     let result: Found | null = null;
-    const paths = subject.paths;
-    const covers = avoid.map((facts) => facts.paths);
     try {
-      if (paths !== null && covers.every((cover) => cover !== null)) {
-        result = {
-          path: findPath({
-            subject: paths,
-            avoid: covers as Language[],
-            within: within.map((group) => group.map(possiblePaths)),
-          }),
-        };
+      const paths = subject.paths;
+      // A rule whose automaton cannot be built covers nothing for sure (its own RRC5005 says why).
+      const covers = avoid.flatMap((facts) => facts.paths ?? []);
+      if (paths !== null) {
+        const groups = within.map((group) => group.map(possiblePaths));
+        result = { path: findPath({ subject: paths, avoid: covers, within: groups }) };
       }
     } catch (error) {
       if (!(error instanceof LanguageTooLarge)) throw error;
@@ -107,6 +103,7 @@ export class SearchCache {
     this.results.set(key, result);
     return result;
   }
+
 }
 
 export function firstMethod(methods: number): string {

@@ -15,7 +15,7 @@ import {
 import { AnalysisContext, scopeName } from "./context.ts";
 import { firstMethod } from "./coverage.ts";
 import { accepts, type Language, witnesses } from "./language.ts";
-import { buildModel, type RuleFacts, ruleKey } from "./model.ts";
+import { buildModel, METHOD_CLASSES, type RuleFacts, ruleKey } from "./model.ts";
 import { MAX_TUPLES } from "./product.ts";
 import { isPrunable } from "./prune.ts";
 
@@ -172,8 +172,13 @@ function exampleRequest(facts: RuleFacts): { method: string; path: string } | nu
   return path === undefined ? null : { method: firstMethod(facts.methods), path };
 }
 
-function denyNote(cover: RuleFacts, example: { path: string } | null): RelatedNote {
-  const matches = example && cover.paths && accepts(cover.paths, example.path) ? " (it matches the example)" : "";
+function denyNote(cover: RuleFacts, example: { method: string; path: string } | null): RelatedNote {
+  const method = example ? METHOD_CLASSES.indexOf(example.method) : -1;
+  const bit = 1 << (method < 0 ? METHOD_CLASSES.length - 1 : method);
+  const matches =
+    example && (cover.methods & bit) !== 0 && cover.paths && accepts(cover.paths, example.path)
+      ? " (it matches the example)"
+      : "";
   return { message: `denied by \`${cover.rule.id}\`${matches}`, span: cover.rule.span };
 }
 

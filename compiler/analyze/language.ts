@@ -89,12 +89,12 @@ const FRAME = bounded(() => {
  * `source`, or why it cannot be modelled. */
 export function patternLanguage(source: string, ignoreCase: boolean, frame: Language = FRAME): PatternLanguage {
   const parsed = parsePattern(source, ignoreCase);
-  if (!parsed.ok) return { ok: false, reason: `it uses ${parsed.reason}`, offset: parsed.offset };
+  if (!parsed.ok) return { ok: false, reason: `uses ${parsed.reason}`, offset: parsed.offset };
   try {
     return { ok: true, language: searchLanguage(parsed.root, frame) };
   } catch (error) {
     if (error instanceof LanguageTooLarge) {
-      return { ok: false, reason: `its automaton has more than ${MAX_STATES} states`, offset: 0 };
+      return { ok: false, reason: `needs an automaton of more than ${MAX_STATES} states`, offset: 0 };
     }
     throw error;
   }

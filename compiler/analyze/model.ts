@@ -29,7 +29,7 @@ class PatternCache {
         found = { paths: intersect(searchLanguage(root), anyCanonicalPath()) };
       } catch (error) {
         if (!(error instanceof LanguageTooLarge)) throw error;
-        found = { reason: `its automaton has more than ${MAX_STATES} states` };
+        found = { reason: `needs an automaton of more than ${MAX_STATES} states` };
       }
       this.built.set(key, found);
     }
@@ -66,7 +66,7 @@ export class RuleFacts {
     if (rule.path) {
       const parsed = parsePattern(rule.path.source, rule.path.ignoreCase);
       if (parsed.ok) root = parsed.root;
-      else this.parseError = `it uses ${parsed.reason}`;
+      else this.parseError = `uses ${parsed.reason}`;
     }
     this.root = root;
     this.prefix = root ? literalPrefix(root) : "";

@@ -123,31 +123,45 @@ export interface WordQuery {
   readonly within: readonly (readonly Language[])[];
 }
 
-/** The shortest path (markers removed) of the subject that meets the query, or null. */
+/** Role of a product component: the subject, one to avoid, or a member of `within` group g (2 + g). */
+const SUBJECT = 0;
+const AVOID = 1;
+
+/**
+ * The shortest path (markers removed) of the subject that meets the query, or null. A
+ * product state lists only the components still alive (component, state, component,
+ * state…): an avoided or wanted automaton that can no longer accept is dropped, so with
+ * hundreds of rules sharing a trie of prefixes each state carries only the few that share
+ * its prefix.
+ */
 export function findPath(query: WordQuery): string | null {
   if (query.within.some((group) => group.length === 0)) return null;
-  const subject = tableOf(query.subject);
-  const avoid = query.avoid.map(tableOf);
-  const groups = query.within.map((group) => group.map(tableOf));
-  const parts = [subject, ...avoid, ...groups.flat()];
+  const parts = [query.subject, ...query.avoid, ...query.within.flat()].map(tableOf);
+  const roles = [SUBJECT, ...query.avoid.map(() => AVOID), ...query.within.flatMap((group, g) => group.map(() => 2 + g))];
+  const groups = query.within.length;
   const classes = charClasses(parts);
-  const start = parts.map((table) => table.initial);
-  const seen = new Map<string, number>([[start.join(","), 0]]);
+  const start: number[] = [];
+  parts.forEach((table, part) => start.push(part, table.initial));
+  const seen = new Set<string>([start.join(",")]);
   const states: number[][] = [start];
   const from: number[] = [-1];
   const via: number[] = [-1];
+  const subject = parts[0]!;
+  const present = new Uint8Array(groups);
   for (let at = 0; at < states.length; at++) {
     const tuple = states[at]!;
-    if (accepts(tuple, subject, avoid, groups)) return pathOf(at, from, via);
+    if (accepts(tuple, parts, roles, present)) return pathOf(at, from, via);
+    const own = tuple[1]!;
     for (const chars of classes) {
-      const own = subject.next[tuple[0]! * ALPHABET + chars[0]!]!;
-      if (own === DEAD || !subject.live[own]) continue;
-      const moved = tuple.map((state, part) => (state === DEAD ? DEAD : parts[part]!.next[state * ALPHABET + chars[0]!]!));
-      if (!promising(moved, subject, avoid, groups)) continue;
+      const c = chars[0]!;
+      const ownNext = subject.next[own * ALPHABET + c]!;
+      if (ownNext === DEAD || !subject.live[ownNext]) continue;
+      const moved = step(tuple, c, parts, roles, present);
+      if (moved === null) continue;
       const key = moved.join(",");
       if (seen.has(key)) continue;
       if (states.length >= MAX_TUPLES) throw new LanguageTooLarge(`more than ${MAX_TUPLES} product states`);
-      seen.set(key, states.length);
+      seen.add(key);
       states.push(moved);
       from.push(at);
       via.push(readable(chars));
@@ -156,42 +170,42 @@ export function findPath(query: WordQuery): string | null {
   return null;
 }
 
-function accepts(tuple: readonly number[], subject: Table, avoid: Table[], groups: Table[][]): boolean {
-  if (!subject.final[tuple[0]!]) return false;
-  for (let i = 0; i < avoid.length; i++) {
-    const state = tuple[1 + i]!;
-    if (state !== DEAD && avoid[i]!.final[state]) return false;
+/** The product state after `c`, keeping live components; null when no word can meet the query from there. */
+function step(
+  tuple: readonly number[],
+  c: number,
+  parts: readonly Table[],
+  roles: readonly number[],
+  present: Uint8Array,
+): number[] | null {
+  present.fill(0);
+  const moved: number[] = [];
+  for (let i = 0; i < tuple.length; i += 2) {
+    const part = tuple[i]!;
+    const table = parts[part]!;
+    const next = table.next[tuple[i + 1]! * ALPHABET + c]!;
+    if (next === DEAD || !table.live[next]) continue;
+    const role = roles[part]!;
+    // Every remainder of the path is avoided: nothing to find here.
+    if (role === AVOID && table.full[next]) return null;
+    if (role >= 2) present[role - 2] = 1;
+    moved.push(part, next);
   }
-  let part = 1 + avoid.length;
-  for (const group of groups) {
-    let some = false;
-    for (const table of group) {
-      const state = tuple[part++]!;
-      if (state !== DEAD && table.final[state]) some = true;
-    }
-    if (!some) return false;
-  }
-  return true;
+  if (present.some((flag) => flag === 0)) return null;
+  return moved;
 }
 
-/** Whether a word through this product state can still meet the query. */
-function promising(tuple: readonly number[], subject: Table, avoid: Table[], groups: Table[][]): boolean {
-  const own = tuple[0]!;
-  if (own === DEAD || !subject.live[own]) return false;
-  for (let i = 0; i < avoid.length; i++) {
-    const state = tuple[1 + i]!;
-    if (state !== DEAD && avoid[i]!.full[state]) return false;
+function accepts(tuple: readonly number[], parts: readonly Table[], roles: readonly number[], present: Uint8Array): boolean {
+  if (!parts[0]!.final[tuple[1]!]) return false;
+  present.fill(0);
+  for (let i = 2; i < tuple.length; i += 2) {
+    const part = tuple[i]!;
+    if (!parts[part]!.final[tuple[i + 1]!]) continue;
+    const role = roles[part]!;
+    if (role === AVOID) return false;
+    present[role - 2] = 1;
   }
-  let part = 1 + avoid.length;
-  for (const group of groups) {
-    let some = false;
-    for (const table of group) {
-      const state = tuple[part++]!;
-      if (state !== DEAD && table.live[state]) some = true;
-    }
-    if (!some) return false;
-  }
-  return true;
+  return present.every((flag) => flag === 1);
 }
 
 /** Characters no table tells apart, as lists; each list is one step of the walk. */

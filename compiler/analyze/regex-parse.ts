@@ -56,7 +56,7 @@ function project(text: string, flags: Flags, offset: number): CharSet {
   try {
     regex = compileSingle(`${prefix}^(?:${text})$`, false);
   } catch {
-    throw new Unsupported(`cannot read \`${text}\` on its own`, offset);
+    throw new Unsupported(`\`${text}\`, which RE2 does not read on its own`, offset);
   }
   const members: number[] = [];
   for (let c = 0; c < 128; c++) if (regex.test(String.fromCharCode(c))) members.push(c);
@@ -81,7 +81,7 @@ export function parsePattern(source: string, ignoreCase: boolean): ParseResult {
     while (at < tokens.length) {
       const token = tokens[at]!;
       if (token.kind === "group-close") {
-        if (!inGroup) throw new Unsupported("unbalanced `)`", token.offset);
+        if (!inGroup) throw new Unsupported("an unbalanced `)`", token.offset);
         break;
       }
       if (token.kind === "char" && token.text === "|") {
@@ -108,10 +108,10 @@ export function parsePattern(source: string, ignoreCase: boolean): ParseResult {
         let inner = flags;
         if (token.group === "flag-group") inner = applyFlags(flags, token.text.slice(2, -1), token.offset);
         else if (!["capture", "noncapture", "named", "python-named"].includes(token.group)) {
-          throw new Unsupported(`group \`${token.text}\``, token.offset);
+          throw new Unsupported(`the group \`${token.text}\``, token.offset);
         }
         const body = parseAlternatives(inner, true);
-        if (tokens[at]?.kind !== "group-close") throw new Unsupported("unclosed group", token.offset);
+        if (tokens[at]?.kind !== "group-close") throw new Unsupported("an unclosed group", token.offset);
         at++;
         return body;
       }
@@ -119,7 +119,7 @@ export function parsePattern(source: string, ignoreCase: boolean): ParseResult {
         let end = at + 1;
         while (end < tokens.length && tokens[end]!.kind !== "class-close") end++;
         const close = tokens[end];
-        if (!close) throw new Unsupported("unclosed class", token.offset);
+        if (!close) throw new Unsupported("an unclosed class", token.offset);
         at = end + 1;
         return { kind: "set", chars: project(source.slice(token.offset, close.offset + 1), flags, token.offset) };
       }
@@ -128,8 +128,8 @@ export function parsePattern(source: string, ignoreCase: boolean): ParseResult {
         const letter = token.text[1] ?? "";
         if (token.text === "\\A") return { kind: "start" };
         if (token.text === "\\z") return { kind: "end" };
-        if (letter === "b" || letter === "B") throw new Unsupported("word boundary", token.offset);
-        if (/^[1-9k]$/.test(letter)) throw new Unsupported("backreference", token.offset);
+        if (letter === "b" || letter === "B") throw new Unsupported("a word boundary", token.offset);
+        if (/^[1-9k]$/.test(letter)) throw new Unsupported("a backreference", token.offset);
         return { kind: "set", chars: project(token.text, flags, token.offset) };
       }
       case "quote": {
@@ -143,7 +143,7 @@ export function parsePattern(source: string, ignoreCase: boolean): ParseResult {
         if (token.text === "$") return { kind: "end" };
         if (token.text === ".") return { kind: "set", chars: project(".", flags, token.offset) };
         if ("*+?".includes(token.text) || (token.text === "{" && REPEAT.test(rest(token)))) {
-          throw new Unsupported("repetition with nothing to repeat", token.offset);
+          throw new Unsupported("a repetition of nothing", token.offset);
         }
         return setNode(literal(token.text, flags, token.offset));
       }
@@ -173,12 +173,12 @@ export function parsePattern(source: string, ignoreCase: boolean): ParseResult {
         min = Number(repeat[1]);
         max = repeat[2] === undefined ? min : repeat[3] === "" ? Number.POSITIVE_INFINITY : Number(repeat[3]);
         if (max < min || min > 1000 || (max !== Number.POSITIVE_INFINITY && max > 1000)) {
-          throw new Unsupported("bad repetition", token.offset);
+          throw new Unsupported("a repetition count RE2 rejects", token.offset);
         }
         width = repeat[0].length;
       } else return node;
-      if (quantified) throw new Unsupported("repeated repetition", token.offset);
-      if (node.kind === "start" || node.kind === "end") throw new Unsupported("repeated anchor", token.offset);
+      if (quantified) throw new Unsupported("a repetition of a repetition", token.offset);
+      if (node.kind === "start" || node.kind === "end") throw new Unsupported("a repeated anchor", token.offset);
       // A `{n,m}` spans several char tokens; a lazy `?` belongs to the quantifier.
       let consumed = 0;
       while (consumed < width) consumed += tokens[at++]!.length;
@@ -191,7 +191,7 @@ export function parsePattern(source: string, ignoreCase: boolean): ParseResult {
 
   try {
     const root = parseAlternatives({ i: ignoreCase, s: false }, false);
-    if (at < tokens.length) throw new Unsupported("unbalanced `)`", tokens[at]!.offset);
+    if (at < tokens.length) throw new Unsupported("an unbalanced `)`", tokens[at]!.offset);
     checkAnchors(root, true, true);
     return { ok: true, root };
   } catch (error) {
@@ -213,7 +213,7 @@ function applyFlags(flags: Flags, text: string, offset: number): Flags {
     if (ch === "-") on = false;
     else if (ch === "i") i = on;
     else if (ch === "s") s = on;
-    else if (ch !== "m" && ch !== "U") throw new Unsupported(`flag \`${ch}\``, offset);
+    else if (ch !== "m" && ch !== "U") throw new Unsupported(`the flag \`${ch}\``, offset);
   }
   return { i, s };
 }
@@ -222,10 +222,10 @@ function applyFlags(flags: Flags, text: string, offset: number): Flags {
 function checkAnchors(node: PatternNode, canStart: boolean, canEnd: boolean): void {
   switch (node.kind) {
     case "start":
-      if (!canStart) throw new Unsupported("`^` that is not at the start of the pattern", 0);
+      if (!canStart) throw new Unsupported("a `^` that is not at the start of the pattern", 0);
       return;
     case "end":
-      if (!canEnd) throw new Unsupported("`$` that is not at the end of the pattern", 0);
+      if (!canEnd) throw new Unsupported("a `$` that is not at the end of the pattern", 0);
       return;
     case "repeat":
       checkAnchors(node.body, canStart && node.max <= 1, canEnd && node.max <= 1);

@@ -118,6 +118,10 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   };
   const workers = integer(flags.workers, availableParallelism(), "workers");
   if (workers < 1) throw new UsageError("--workers must be at least 1");
+  if (workers > 1 && options.log.kind === "file" && options.log.maxBytes) {
+    // Each worker has its own file sink: several would rotate one file at once.
+    throw new UsageError("--log-max-bytes needs --workers 1 (or log to an HTTP collector)");
+  }
   if (cluster.isWorker) return runWorker(options);
   const running = workers === 1 ? await startGateway(options) : await startCluster(options, workers);
   const admin =

@@ -23,7 +23,10 @@ export interface ReviewOptions {
 }
 
 /** Log files come after `--logs` (and any further `--logs`). */
-export async function runReviewCommand(positionals: readonly string[], options: ReviewOptions): Promise<number> {
+export async function runReviewCommand(
+  positionals: readonly string[],
+  options: ReviewOptions,
+): Promise<number> {
   const format = options.format ?? "markdown";
   const render = Object.hasOwn(RENDERERS, format) ? RENDERERS[format] : undefined;
   if (!render) throw new UsageError("--format must be markdown or json");
@@ -31,7 +34,8 @@ export async function runReviewCommand(positionals: readonly string[], options: 
   const files = [...(options.logs ?? []), ...positionals];
   if (files.length === 0) throw new UsageError("`rrc review` needs --logs <files...>");
   const unusedDays = Number(options.unusedDays ?? 30);
-  if (!Number.isFinite(unusedDays) || unusedDays < 0) throw new UsageError("--unused-days must be a number of days");
+  if (!Number.isFinite(unusedDays) || unusedDays < 0)
+    throw new UsageError("--unused-days must be a number of days");
   const now = options.now === undefined ? Date.now() : Date.parse(options.now);
   if (Number.isNaN(now)) throw new UsageError("--now must be an ISO 8601 time");
 

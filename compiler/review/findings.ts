@@ -67,7 +67,9 @@ export function review(input: ReviewInput): ReviewReport {
   const since = input.now - input.unusedDays * DAY_MS;
   const iso = (time: number | undefined | null) => (time == null ? null : new Date(time).toISOString());
   const accepting = (credential: string) =>
-    flat.proxies.filter((proxy) => proxy.pairs.some((pair) => pair.credential === credential)).map((p) => p.id);
+    flat.proxies
+      .filter((proxy) => proxy.pairs.some((pair) => pair.credential === credential))
+      .map((p) => p.id);
 
   const unusedCredentials = [];
   const unusedGrants = [];
@@ -79,7 +81,8 @@ export function review(input: ReviewInput): ReviewReport {
     }
     for (const proxy of accepting(id)) {
       const seen = traffic.pairLastSeen.get(`${id}\u0000${proxy}`);
-      if (seen === undefined || seen < since) unusedGrants.push({ credential: id, proxy, lastSeen: iso(seen) });
+      if (seen === undefined || seen < since)
+        unusedGrants.push({ credential: id, proxy, lastSeen: iso(seen) });
     }
   }
 
@@ -124,7 +127,8 @@ function broadRule(item: RuleTraffic): BroadRule | null {
   if (rule.effect !== "allow" || served.size === 0) return null;
   const methods = [...served.keys()].sort();
   const counts = new Map<string, number>();
-  for (const paths of served.values()) for (const [path, n] of paths) counts.set(path, (counts.get(path) ?? 0) + n);
+  for (const paths of served.values())
+    for (const [path, n] of paths) counts.set(path, (counts.get(path) ?? 0) + n);
   const paths = [...counts.keys()].sort();
   const shape = generalise(paths);
   const unobserved = (rule.methods ?? COMMON_METHODS).filter((method) => !served.has(method));
@@ -157,7 +161,8 @@ function* probes(paths: readonly string[]): Iterable<string> {
   for (const segments of split) if (segments.length > 1) yield `/${segments.slice(0, -1).join("/")}`;
   yield "/";
   for (const segments of split) {
-    for (const replacement of ["x", "admin", "0"]) yield `/${[...segments.slice(0, -1), replacement].join("/")}`;
+    for (const replacement of ["x", "admin", "0"])
+      yield `/${[...segments.slice(0, -1), replacement].join("/")}`;
     for (let index = 0; index < segments.length - 1; index++) {
       yield `/${segments.map((segment, at) => (at === index ? "x" : segment)).join("/")}`;
     }
@@ -172,7 +177,7 @@ function unusedAdmin(flat: FlatPolicy, document: PolicyDocument, traffic: Traffi
     for (const entry of cell.entries) {
       for (const granted of entry.grantedBy) {
         const item = traffic.rules.get(ruleKey(granted.scope, granted.entity, granted.rule));
-        if (!item || item.rule.effect !== "allow") continue;
+        if (item?.rule.effect !== "allow") continue;
         if (!ADMIN.test(item.rule.id) && !ADMIN.test(item.rule.path?.source ?? "")) continue;
         if ((item.byCredential.get(cell.credential) ?? 0) > 0) continue;
         const key = `${cell.credential}\u0000${ruleKey(granted.scope, granted.entity, granted.rule)}`;

@@ -15,7 +15,10 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 /** Narrowest first. */
 const CLASSES: readonly SegmentClass[] = [
   { source: "[0-9]+", covers: (value) => /^[0-9]+$/.test(value) },
-  { source: "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", covers: (value) => UUID.test(value) },
+  {
+    source: "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+    covers: (value) => UUID.test(value),
+  },
   // Hex only when it reads as an identifier: `cafe` and `add` are words.
   { source: "[0-9a-f]+", covers: (value) => /^[0-9a-f]{8,}$/.test(value) && /[0-9]/.test(value) },
   // RFC 3986 unreserved characters: a name-like segment.
@@ -51,7 +54,7 @@ function shape(paths: readonly string[][]): string[] {
     const [only] = values;
     if (values.size === 1) {
       const identifier = CLASSES.find((item) => IDENTIFIER_CLASSES.has(item) && item.covers(only!));
-      tokens.push(identifier ? identifier.source : escape(only!));
+      tokens.push(identifier ? identifier.source : escapeLiteral(only!));
     } else {
       tokens.push(CLASSES.find((item) => [...values].every(item.covers))!.source);
     }
@@ -65,13 +68,15 @@ function join(shapes: readonly string[][]): string {
   let common = 0;
   while (common < first.length && shapes.every((tokens) => tokens[common] === first[common])) common++;
   const prefix = common === 0 ? "" : `/${first.slice(0, common).join("/")}`;
-  const rests = shapes.map((tokens) => tokens.slice(common)).map((rest) => (rest.length ? `/${rest.join("/")}` : ""));
+  const rests = shapes
+    .map((tokens) => tokens.slice(common))
+    .map((rest) => (rest.length ? `/${rest.join("/")}` : ""));
   // When the shortest shape is the common prefix itself, the rest is optional.
   const optional = rests[0] === "";
   return `^${prefix}(?:${rests.filter((rest) => rest !== "").join("|")})${optional ? "?" : ""}$`;
 }
 
 /** Regex-escapes a literal path segment (RE2 and JavaScript agree on these escapes). */
-function escape(segment: string): string {
+function escapeLiteral(segment: string): string {
   return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -13,36 +13,71 @@ export function renderMarkdown(report: ReviewReport): string {
     "",
   );
 
-  section(out, `Credentials unused for ${window.days} days`, ["credential", "last seen", "accepted by"], [
-    ...report.unusedCredentials.map((item) => [
-      code(item.credential),
-      item.lastSeen ?? "never",
-      item.proxies.map(code).join(", ") || "no proxy",
-    ]),
-  ]);
-  section(out, `Access unused for ${window.days} days`, ["credential", "proxy", "last seen there"], [
-    ...report.unusedGrants.map((item) => [code(item.credential), code(item.proxy), item.lastSeen ?? "never"]),
-  ]);
-  section(out, "Rules never hit", ["rule", "effect", "matches", "evidence"], [
-    ...report.rulesNeverHit.map((item) => [
-      ruleName(item),
-      item.effect,
-      matches(item),
-      item.certain ? "no logged request matches it" : "never reported (it checks fields the log does not keep)",
-    ]),
-  ]);
-  section(out, "Allow rules broader than their traffic", ["rule", "allows", "served", "observed", "also allows, e.g."], [
-    ...report.broadAllowRules.map((item) => [
-      ruleName(item.rule),
-      matches(item.rule),
-      `${item.served} requests, ${item.distinctPaths} paths (${item.examples.map(code).join(", ")})`,
-      `${item.observed.methods.join(", ")} ${item.observed.path === null ? "(paths too varied)" : code(item.observed.path)}`,
-      code(item.alsoAllows),
-    ]),
-  ]);
-  section(out, "Admin access never used", ["credential", "rule", "on proxies"], [
-    ...report.unusedAdminAccess.map((item) => [code(item.credential), ruleName(item.rule), item.proxies.map(code).join(", ")]),
-  ]);
+  section(
+    out,
+    `Credentials unused for ${window.days} days`,
+    ["credential", "last seen", "accepted by"],
+    [
+      ...report.unusedCredentials.map((item) => [
+        code(item.credential),
+        item.lastSeen ?? "never",
+        item.proxies.map(code).join(", ") || "no proxy",
+      ]),
+    ],
+  );
+  section(
+    out,
+    `Access unused for ${window.days} days`,
+    ["credential", "proxy", "last seen there"],
+    [
+      ...report.unusedGrants.map((item) => [
+        code(item.credential),
+        code(item.proxy),
+        item.lastSeen ?? "never",
+      ]),
+    ],
+  );
+  section(
+    out,
+    "Rules never hit",
+    ["rule", "effect", "matches", "evidence"],
+    [
+      ...report.rulesNeverHit.map((item) => [
+        ruleName(item),
+        item.effect,
+        matches(item),
+        item.certain
+          ? "no logged request matches it"
+          : "never reported (it checks fields the log does not keep)",
+      ]),
+    ],
+  );
+  section(
+    out,
+    "Allow rules broader than their traffic",
+    ["rule", "allows", "served", "observed", "also allows, e.g."],
+    [
+      ...report.broadAllowRules.map((item) => [
+        ruleName(item.rule),
+        matches(item.rule),
+        `${count(item.served, "request")}, ${count(item.distinctPaths, "path")} (${item.examples.map(code).join(", ")})`,
+        `${item.observed.methods.join(", ")} ${item.observed.path === null ? "(paths too varied)" : code(item.observed.path)}`,
+        code(item.alsoAllows),
+      ]),
+    ],
+  );
+  section(
+    out,
+    "Admin access never used",
+    ["credential", "rule", "on proxies"],
+    [
+      ...report.unusedAdminAccess.map((item) => [
+        code(item.credential),
+        ruleName(item.rule),
+        item.proxies.map(code).join(", "),
+      ]),
+    ],
+  );
   out.push(
     "Heuristics: a rule is hit when a record reports it, or (for rules that check only method and path) when a " +
       "logged request matches it again. Admin access is an allow rule whose id or path mentions `admin`, granting " +
@@ -61,6 +96,10 @@ function section(out: string[], title: string, header: readonly string[], rows: 
   out.push(`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`);
   for (const row of rows) out.push(`| ${row.map((cell) => cell.replaceAll("|", "\\|")).join(" | ")} |`);
   out.push("");
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
 function ruleName(rule: RuleRef): string {

@@ -3,8 +3,9 @@
 // rules is also evaluated again against the rules that check nothing but credentials, method
 // and path — for those a match is certain. A rule with header, query, body or token checks
 // counts as hit only when a record reports it: the log keeps none of those values.
-import type { FlatPolicy, IrProxy, IrRule, ScopeKind } from "../ir/index.ts";
+
 import { canonicalizePath } from "../../runtime/request/canonical-path.ts";
+import type { FlatPolicy, IrProxy, IrRule, ScopeKind } from "../ir/index.ts";
 import { compileSingle } from "../regex/set-pattern.ts";
 import type { LoggedDecision } from "./read-logs.ts";
 

@@ -98,7 +98,10 @@ function sendManifest(options: AdminOptions, response: ServerResponse): void {
 }
 
 function sendDashboard(options: AdminOptions, response: ServerResponse): void {
-  if (options.feed === undefined) return sendProblem(response, 404, "Not Found", "not-found");
+  if (options.feed === undefined) {
+    sendProblem(response, 404, "Not Found", "not-found");
+    return;
+  }
   response.setHeader("content-security-policy", DASHBOARD_CSP);
   response.setHeader("x-frame-options", "DENY");
   response.setHeader("referrer-policy", "no-referrer");
@@ -106,8 +109,8 @@ function sendDashboard(options: AdminOptions, response: ServerResponse): void {
 }
 
 function sendEvents(options: AdminOptions, response: ServerResponse): void {
-  if (options.feed === undefined) return sendProblem(response, 404, "Not Found", "not-found");
-  options.feed.attach(response);
+  if (options.feed === undefined) sendProblem(response, 404, "Not Found", "not-found");
+  else options.feed.attach(response);
 }
 
 /** RFC 9457 problem details; `about:blank` because the status says all, and `code` is the stable part. */

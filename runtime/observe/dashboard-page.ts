@@ -56,7 +56,7 @@ function addDecision(event) {
   cell(row, event.rule, "rule");
   cell(row, event.verdict, "verdict");
   cell(row, event.status + " " + event.code, "status");
-  cell(row, event.decisionUs.toFixed(1) + " µs", "latency");
+  cell(row, event.decisionUs > 0 ? event.decisionUs.toFixed(1) + " µs" : null, "latency"); // none: refused first
   cell(row, event.shadow ? event.shadow.verdict + " (" + (event.shadow.rule || event.shadow.code) + ")" : "", "shadow");
   while (body.rows.length > MAX_ROWS) body.deleteRow(-1);
 }

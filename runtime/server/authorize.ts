@@ -65,7 +65,10 @@ const JSON_BODY = null;
  */
 function bodyMediaType(request: IncomingMessage): Decision | typeof JSON_BODY {
   const types = request.headersDistinct["content-type"];
-  if (types === undefined) return JSON_BODY;
+  const length = request.headers["content-length"];
+  const declaresBody =
+    (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined;
+  if (types === undefined || !declaresBody) return JSON_BODY;
   if (types.length > 1) return AMBIGUOUS_TYPE;
   const type = types[0]!.split(";")[0]!.trim().toLowerCase();
   const json = type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));

@@ -4,10 +4,10 @@
 // the request it sees is the one the enforced bundle saw (method, canonicalisable path,
 // headers, query, claims, and the body when the enforced decision read it).
 import type { KeyObject } from "node:crypto";
+import type { Registry } from "prom-client";
 import { type LoadedBundle, loadBundle } from "../bundle/load.ts";
 import { PENDING_BODY } from "../decision/types.ts";
 import type { DecisionRecord } from "../observe/decision-record.ts";
-import type { Registry } from "prom-client";
 import type { RequestContext } from "../server/context.ts";
 import type { PolicyState } from "../server/policy-state.ts";
 import { enforcedOutcome, sameOutcome } from "./enforced.ts";

@@ -24,8 +24,14 @@ let stranger: { privatePath: string; publicPath: string };
 
 const sha256 = (bytes: Buffer | string) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
 
-type Manifest = { files: Record<string, string> | null; module: string; revision: string; schemaVersion: number };
-const readManifest = (bundle: string) => JSON.parse(readFileSync(join(bundle, "manifest.json"), "utf8")) as Manifest;
+type Manifest = {
+  files: Record<string, string> | null;
+  module: string;
+  revision: string;
+  schemaVersion: number;
+};
+const readManifest = (bundle: string) =>
+  JSON.parse(readFileSync(join(bundle, "manifest.json"), "utf8")) as Manifest;
 const writeManifest = (bundle: string, manifest: unknown) =>
   writeFileSync(join(bundle, "manifest.json"), JSON.stringify(manifest, null, 2));
 const module = (bundle: string) => join(bundle, "decision.mjs");
@@ -50,8 +56,16 @@ const noAdminRule = (text: string) => {
 
 /** Unsigned bundles: [name, tamper, code]. */
 const UNSIGNED: [string, (bundle: string) => void, string][] = [
-  ["tampered module (a rule id edited)", (b) => rewriteModule(b, (t) => t.replaceAll('"no-admin"', '"no-admix"'), false), "bundle-digest-mismatch"],
-  ["re2 pattern replaced inside decision.mjs", (b) => rewriteModule(b, noAdminRule, false), "bundle-digest-mismatch"],
+  [
+    "tampered module (a rule id edited)",
+    (b) => rewriteModule(b, (t) => t.replaceAll('"no-admin"', '"no-admix"'), false),
+    "bundle-digest-mismatch",
+  ],
+  [
+    "re2 pattern replaced inside decision.mjs",
+    (b) => rewriteModule(b, noAdminRule, false),
+    "bundle-digest-mismatch",
+  ],
   [
     "digest edited in the manifest",
     (b) => {
@@ -62,7 +76,11 @@ const UNSIGNED: [string, (bundle: string) => void, string][] = [
     },
     "bundle-digest-mismatch",
   ],
-  ["truncated decision.mjs", (b) => writeFileSync(module(b), readFileSync(module(b)).subarray(0, 1000)), "bundle-digest-mismatch"],
+  [
+    "truncated decision.mjs",
+    (b) => writeFileSync(module(b), readFileSync(module(b)).subarray(0, 1000)),
+    "bundle-digest-mismatch",
+  ],
   ["empty decision.mjs", (b) => writeFileSync(module(b), ""), "bundle-digest-mismatch"],
   [
     "truncated manifest.json",
@@ -71,8 +89,16 @@ const UNSIGNED: [string, (bundle: string) => void, string][] = [
   ],
   ["empty manifest.json", (b) => writeFileSync(join(b, "manifest.json"), ""), "bundle-manifest-invalid"],
   ["manifest that is an array", (b) => writeManifest(b, []), "bundle-manifest-invalid"],
-  ["manifest whose file list is null", (b) => writeManifest(b, { ...readManifest(b), files: null }), "bundle-manifest-invalid"],
-  ["manifest whose file list is an array", (b) => writeManifest(b, { ...readManifest(b), files: [] }), "bundle-manifest-invalid"],
+  [
+    "manifest whose file list is null",
+    (b) => writeManifest(b, { ...readManifest(b), files: null }),
+    "bundle-manifest-invalid",
+  ],
+  [
+    "manifest whose file list is an array",
+    (b) => writeManifest(b, { ...readManifest(b), files: [] }),
+    "bundle-manifest-invalid",
+  ],
   [
     "manifest listing ../x",
     (b) => {
@@ -127,8 +153,16 @@ const UNSIGNED: [string, (bundle: string) => void, string][] = [
     (b) => writeManifest(b, { ...readManifest(b), files: {} }),
     "bundle-manifest-invalid",
   ],
-  ["manifest revision edited", (b) => writeManifest(b, { ...readManifest(b), revision: sha256("other") }), "bundle-module-invalid"],
-  ["unknown manifest schema version", (b) => writeManifest(b, { ...readManifest(b), schemaVersion: 2 }), "bundle-version-unsupported"],
+  [
+    "manifest revision edited",
+    (b) => writeManifest(b, { ...readManifest(b), revision: sha256("other") }),
+    "bundle-module-invalid",
+  ],
+  [
+    "unknown manifest schema version",
+    (b) => writeManifest(b, { ...readManifest(b), schemaVersion: 2 }),
+    "bundle-version-unsupported",
+  ],
   ["decision.mjs missing", (b) => unlinkSync(module(b)), "bundle-unreadable"],
   ["manifest.json missing", (b) => unlinkSync(join(b, "manifest.json")), "bundle-unreadable"],
   [
@@ -145,15 +179,27 @@ const UNSIGNED: [string, (bundle: string) => void, string][] = [
 
 /** Signed bundles served with --verify-key. */
 const SIGNED: [string, (bundle: string) => void, string][] = [
-  ["signature by another key", (b) => cpSync(join(stranger.privatePath + ".sig"), join(b, "signature")), "bundle-signature-invalid"],
-  ["signature that is not base64", (b) => writeFileSync(join(b, "signature"), "%%% not a signature %%%\n"), "bundle-signature-invalid"],
+  [
+    "signature by another key",
+    (b) => cpSync(join(stranger.privatePath + ".sig"), join(b, "signature")),
+    "bundle-signature-invalid",
+  ],
+  [
+    "signature that is not base64",
+    (b) => writeFileSync(join(b, "signature"), "%%% not a signature %%%\n"),
+    "bundle-signature-invalid",
+  ],
   ["signature removed", (b) => unlinkSync(join(b, "signature")), "bundle-unsigned"],
   [
     "re2 pattern replaced with the digest updated to match",
     (b) => rewriteModule(b, noAdminRule, true),
     "bundle-signature-invalid",
   ],
-  ["tampered module, manifest untouched", (b) => rewriteModule(b, noAdminRule, false), "bundle-digest-mismatch"],
+  [
+    "tampered module, manifest untouched",
+    (b) => rewriteModule(b, noAdminRule, false),
+    "bundle-digest-mismatch",
+  ],
   ["manifest whitespace changed", (b) => writeManifest(b, readManifest(b)), "bundle-signature-invalid"],
 ];
 
@@ -177,7 +223,8 @@ function tampered(source: string, name: string, tamper: (bundle: string) => void
 
 /** Restores `live` to the contents of `source`, then applies `tamper` in place. */
 function tamperInPlace(live: string, source: string, tamper: (bundle: string) => void): void {
-  for (const file of ["decision.mjs", "manifest.json", "signature"]) rmSync(join(live, file), { force: true });
+  for (const file of ["decision.mjs", "manifest.json", "signature"])
+    rmSync(join(live, file), { force: true });
   cpSync(source, live, { recursive: true });
   tamper(live);
 }
@@ -189,10 +236,14 @@ beforeAll(async () => {
   signer = keyPair("signer");
   stranger = keyPair("stranger");
   signedGood = join(dir, "signed-good");
-  expect(runCli(["build", `${good}-src`, "--out", signedGood, "--sign-key", signer.privatePath]).status).toBe(0);
+  expect(runCli(["build", `${good}-src`, "--out", signedGood, "--sign-key", signer.privatePath]).status).toBe(
+    0,
+  );
   // The stranger's signature over the same manifest.
   const strangerSigned = join(dir, "stranger-signed");
-  expect(runCli(["build", `${good}-src`, "--out", strangerSigned, "--sign-key", stranger.privatePath]).status).toBe(0);
+  expect(
+    runCli(["build", `${good}-src`, "--out", strangerSigned, "--sign-key", stranger.privatePath]).status,
+  ).toBe(0);
   cpSync(join(strangerSigned, "signature"), `${stranger.privatePath}.sig`);
 });
 
@@ -216,7 +267,11 @@ async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<vo
 }
 
 /** Runs `task` over `items`, at most `limit` at a time. */
-async function bounded<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+async function bounded<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   const queue = [...items];
   await Promise.all(
     Array.from({ length: limit }, async () => {
@@ -227,7 +282,10 @@ async function bounded<T>(items: readonly T[], limit: number, task: (item: T) =>
 
 describe("refused at start-up", () => {
   it("serves the untampered bundles (the controls)", async () => {
-    for (const args of [["--bundle", good], ["--bundle", signedGood, "--verify-key", signer.publicPath]]) {
+    for (const args of [
+      ["--bundle", good],
+      ["--bundle", signedGood, "--verify-key", signer.publicPath],
+    ]) {
       const started = await spawnServe([...args, "--admin-port", "off", "--log", "none"], env);
       if (!isRunning(started)) throw new Error(started.stderr);
       expect(await status(started, "/main/echo")).toBe(200);
@@ -238,7 +296,13 @@ describe("refused at start-up", () => {
 
   it(`refuses ${UNSIGNED.length + SIGNED.length} damaged or tampered bundles with exit 1 and a stable code`, async () => {
     const cases = [
-      ...UNSIGNED.map(([name, tamper, code]) => ({ name, code, source: good, tamper, verify: [] as string[] })),
+      ...UNSIGNED.map(([name, tamper, code]) => ({
+        name,
+        code,
+        source: good,
+        tamper,
+        verify: [] as string[],
+      })),
       ...SIGNED.map(([name, tamper, code]) => ({
         name,
         code,
@@ -250,7 +314,10 @@ describe("refused at start-up", () => {
     const failures: string[] = [];
     await bounded(cases, 4, async ({ name, code, source, tamper, verify }) => {
       const bundle = tampered(source, name, tamper);
-      const result = await spawnServe(["--bundle", bundle, ...verify, "--admin-port", "off", "--log", "none"], env);
+      const result = await spawnServe(
+        ["--bundle", bundle, ...verify, "--admin-port", "off", "--log", "none"],
+        env,
+      );
       if (isRunning(result)) {
         failures.push(`${name}: started`);
         await result.stop();
@@ -272,7 +339,10 @@ describe("refused on reload, the running policy kept", () => {
   ): Promise<void> {
     const live = join(dir, `live-${verify.length ? "signed" : "unsigned"}`);
     cpSync(source, live, { recursive: true });
-    const started = await spawnServe(["--bundle", live, ...verify, "--admin-port", "0", "--log", "none"], env);
+    const started = await spawnServe(
+      ["--bundle", live, ...verify, "--admin-port", "0", "--log", "none"],
+      env,
+    );
     if (!isRunning(started)) throw new Error(started.stderr);
     const gateway = started;
     try {
@@ -282,7 +352,11 @@ describe("refused on reload, the running policy kept", () => {
         gateway.child.kill("SIGHUP");
         failed++;
         await waitFor(() => gateway.stderr().split("reload failed").length - 1 >= failed);
-        const line = gateway.stderr().split("\n").filter((l) => l.includes("reload failed")).at(-1)!;
+        const line = gateway
+          .stderr()
+          .split("\n")
+          .filter((l) => l.includes("reload failed"))
+          .at(-1)!;
         expect(line, name).toContain(`[${code}]`);
         // The old policy still decides: the admin area stays denied, the rest served.
         expect(await status(gateway, "/main/admin"), name).toBe(403);

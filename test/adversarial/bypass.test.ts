@@ -6,7 +6,7 @@
 //    of it (its method, path, query, headers and body): that reading must be allowed too.
 // The second check is what finds bypasses: a path, method or field the gateway read one
 // way and the upstream another.
-import { generateKeyPairSync, createPublicKey, type KeyObject, randomUUID } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, type KeyObject, randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -113,13 +113,22 @@ describe("bypass attempts", () => {
       const code = response?.headers["x-rrc-code"] ?? "";
       const granted = code === "access-granted";
       const requestId = response?.headers["x-request-id"];
-      outcomes.push({ name, status: response?.status ?? 0, code, granted, requestId, reached: reached.length });
+      outcomes.push({
+        name,
+        status: response?.status ?? 0,
+        code,
+        granted,
+        requestId,
+        reached: reached.length,
+      });
       if (granted) {
         expect(reached.map((record) => record.requestId)).toEqual([requestId]);
         const seen = reached[0]!.seen;
         const verdict = judge(seen, attempt.as ?? { proxy: "app", credential: "reader" });
         if (verdict.verdict !== "allow" || seen.route === "admin") {
-          bypasses.push(`${name}: upstream saw ${seen.method} ${seen.path} (${verdict.code} ${verdict.rule})`);
+          bypasses.push(
+            `${name}: upstream saw ${seen.method} ${seen.path} (${verdict.code} ${verdict.rule})`,
+          );
         }
         expect(verdict.verdict, `upstream read ${seen.method} ${seen.path}`).toBe("allow");
         expect(seen.route).not.toBe("admin");
@@ -161,7 +170,12 @@ async function makeTokens(server: JwksServer): Promise<Tokens> {
   const jwk = document.keys[0]!;
   const publicPem = createPublicKey({ key: jwk, format: "jwk" }).export({ type: "spki", format: "pem" });
   const attacker: KeyObject = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
-  const claims = (issuer: string) => ({ iss: issuer, aud: AUDIENCE, sub: "mallory", exp: nowSeconds() + 300 });
+  const claims = (issuer: string) => ({
+    iss: issuer,
+    aud: AUDIENCE,
+    sub: "mallory",
+    exp: nowSeconds() + 300,
+  });
   const valid = await server.sign({ sub: "user" });
   const [header, , signature] = valid.split(".");
   const swapped = Buffer.from(JSON.stringify({ ...claims(ISSUER), sub: "admin" })).toString("base64url");
@@ -179,7 +193,11 @@ async function makeTokens(server: JwksServer): Promise<Tokens> {
     wrongIssuer: await server.sign({ sub: "user" }, { issuer: "https://evil.test" }),
     notYetValid: await server.sign({ sub: "user", nbf: nowSeconds() + 3600 }),
     sameKidOtherKey: signRs256({ kid: jwk.kid }, claims(ISSUER), attacker),
-    jkuAttacker: signRs256({ kid: "attacker-1", jku: "http://127.0.0.1:1/jwks.json" }, claims(ISSUER), attacker),
+    jkuAttacker: signRs256(
+      { kid: "attacker-1", jku: "http://127.0.0.1:1/jwks.json" },
+      claims(ISSUER),
+      attacker,
+    ),
     kidTraversal: signRs256({ kid: "../../../../dev/null" }, claims(ISSUER), attacker),
     unknownCrit: signHs256({ crit: ["x-rrc-test"], "x-rrc-test": 1 }, claims(HS_ISSUER), HS_SECRET),
     tamperedPayload: `${header}.${swapped}.${signature}`,

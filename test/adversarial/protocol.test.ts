@@ -18,7 +18,10 @@ let gateway: ServeProcess;
 
 beforeAll(async () => {
   upstream = await startRecordingUpstream();
-  const bundle = await buildPolicy(gatewayPolicy(upstream.url, `http://127.0.0.1:${await closedPort()}`), dir);
+  const bundle = await buildPolicy(
+    gatewayPolicy(upstream.url, `http://127.0.0.1:${await closedPort()}`),
+    dir,
+  );
   const started = await spawnServe(
     [
       "--bundle",
@@ -135,7 +138,10 @@ describe("request smuggling", () => {
   });
 
   it("refuses a request line ending in a bare LF and an unknown HTTP version", async () => {
-    for (const line of ["GET /main/echo HTTP/1.1\nHost: x\n\n", "GET /main/echo HTTP/1.2\r\nHost: x\r\n\r\n"]) {
+    for (const line of [
+      "GET /main/echo HTTP/1.1\nHost: x\n\n",
+      "GET /main/echo HTTP/1.2\r\nHost: x\r\n\r\n",
+    ]) {
       const result = await exchange(gateway.port, line);
       expect(result.responses[0]?.status).toBe(400);
     }
@@ -149,19 +155,38 @@ describe("request smuggling", () => {
       Buffer.concat([
         http1("GET", "/main/echo/1", [["x-api-key", KEYS.reader]], undefined, keep),
         http1("GET", "/main/admin", [["x-api-key", KEYS.reader]], undefined, keep),
-        http1("POST", "/main/echo", [["x-api-key", KEYS.writer], ["Content-Type", "application/json"]], '{"amount":99999}', keep),
-        http1("POST", "/main/echo", [["x-api-key", KEYS.writer], ["Content-Type", "application/json"]], '{"amount":7}', keep),
+        http1(
+          "POST",
+          "/main/echo",
+          [
+            ["x-api-key", KEYS.writer],
+            ["Content-Type", "application/json"],
+          ],
+          '{"amount":99999}',
+          keep,
+        ),
+        http1(
+          "POST",
+          "/main/echo",
+          [
+            ["x-api-key", KEYS.writer],
+            ["Content-Type", "application/json"],
+          ],
+          '{"amount":7}',
+          keep,
+        ),
         http1("GET", "/main/echo/5", [["x-api-key", KEYS.reader]]),
       ]),
       { responses: 5 },
     );
     // Responses keep the request order; the gateway may work on them concurrently.
     expect(result.responses.map((r) => r.status)).toEqual([200, 403, 403, 200, 200]);
-    expect(upstream.requests.slice(before).map((r) => `${r.method} ${r.url} ${r.body}`).sort()).toEqual([
-      "GET /echo/1 ",
-      "GET /echo/5 ",
-      'POST /echo {"amount":7}',
-    ]);
+    expect(
+      upstream.requests
+        .slice(before)
+        .map((r) => `${r.method} ${r.url} ${r.body}`)
+        .sort(),
+    ).toEqual(["GET /echo/1 ", "GET /echo/5 ", 'POST /echo {"amount":7}']);
   });
 
   it("closes the connection after a malformed request instead of reading on", async () => {
@@ -240,7 +265,15 @@ describe("slow clients", () => {
     const before = upstream.requests.length;
     const result = await exchange(
       gateway.port,
-      [`GET /main/echo HTTP/1.1\r\nHost: x\r\n${READER}Content-Length: 100000\r\n\r\n`, "a", "b", "c", "d", "e", "f"],
+      [
+        `GET /main/echo HTTP/1.1\r\nHost: x\r\n${READER}Content-Length: 100000\r\n\r\n`,
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+        "f",
+      ],
       { gapMs: 500, timeoutMs: 8000 },
     );
     expect(result.closedByServer || result.responses.length > 0).toBe(true);
@@ -250,19 +283,37 @@ describe("slow clients", () => {
 
 describe("size limits", () => {
   it("refuses headers over --max-header-bytes with 431, a long target too", async () => {
-    const big = await exchange(gateway.port, http1("GET", "/main/echo", [["x-api-key", KEYS.reader], ["x-pad", "a".repeat(9000)]]));
+    const big = await exchange(
+      gateway.port,
+      http1("GET", "/main/echo", [
+        ["x-api-key", KEYS.reader],
+        ["x-pad", "a".repeat(9000)],
+      ]),
+    );
     expect(big.responses[0]?.status).toBe(431);
-    const longTarget = await exchange(gateway.port, http1("GET", `/main/echo/${"a".repeat(9000)}`, [["x-api-key", KEYS.reader]]));
+    const longTarget = await exchange(
+      gateway.port,
+      http1("GET", `/main/echo/${"a".repeat(9000)}`, [["x-api-key", KEYS.reader]]),
+    );
     expect(longTarget.responses[0]?.status).toBe(431);
     const manySmall = await exchange(
       gateway.port,
-      http1("GET", "/main/echo", [["x-api-key", KEYS.reader], ...Array.from({ length: 1500 }, (_, i) => [`x-${i}`, "1"] as const)]),
+      http1("GET", "/main/echo", [
+        ["x-api-key", KEYS.reader],
+        ...Array.from({ length: 1500 }, (_, i) => [`x-${i}`, "1"] as const),
+      ]),
     );
     expect(manySmall.responses[0]?.status).toBe(431);
   });
 
   it("serves headers just under the limit", async () => {
-    const result = await exchange(gateway.port, http1("GET", "/main/echo", [["x-api-key", KEYS.reader], ["x-pad", "a".repeat(7000)]]));
+    const result = await exchange(
+      gateway.port,
+      http1("GET", "/main/echo", [
+        ["x-api-key", KEYS.reader],
+        ["x-pad", "a".repeat(7000)],
+      ]),
+    );
     expect(result.responses[0]?.status).toBe(200);
   });
 
@@ -290,9 +341,13 @@ describe("many connections", () => {
   it("answers 400 concurrent connections and keeps serving", async () => {
     const results = await Promise.all(
       Array.from({ length: 400 }, (_, i) =>
-        exchange(gateway.port, http1("GET", i % 2 ? "/main/echo/many" : "/main/admin", [["x-api-key", KEYS.reader]]), {
-          timeoutMs: 15_000,
-        }),
+        exchange(
+          gateway.port,
+          http1("GET", i % 2 ? "/main/echo/many" : "/main/admin", [["x-api-key", KEYS.reader]]),
+          {
+            timeoutMs: 15_000,
+          },
+        ),
       ),
     );
     const statuses = results.map((r) => r.responses[0]?.status);
@@ -301,7 +356,8 @@ describe("many connections", () => {
 
   it("keeps serving with 500 idle connections open", async () => {
     const sockets: Socket[] = [];
-    for (let index = 0; index < 500; index++) sockets.push(connect(gateway.port, "127.0.0.1").on("error", () => undefined));
+    for (let index = 0; index < 500; index++)
+      sockets.push(connect(gateway.port, "127.0.0.1").on("error", () => undefined));
     await new Promise((resolve) => setTimeout(resolve, 300));
     await Promise.all(Array.from({ length: 20 }, () => stillServes()));
     for (const socket of sockets) socket.destroy();

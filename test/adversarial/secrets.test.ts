@@ -40,7 +40,11 @@ const CALLER = {
   opaque: "caller-opaque-token-55ee",
 };
 const HS_ISSUER = "https://hs.secrets.test";
-const hsToken = signHs256({ typ: "JWT" }, { iss: HS_ISSUER, aud: "rrc", sub: "caller", exp: 4102444800 }, TARGET.hs);
+const hsToken = signHs256(
+  { typ: "JWT" },
+  { iss: HS_ISSUER, aud: "rrc", sub: "caller", exp: 4102444800 },
+  TARGET.hs,
+);
 const basicPair = Buffer.from(`alice:${CALLER.password}`).toString("base64");
 const upstreamBasic = Buffer.from(`svc:${TARGET.encrypted}`).toString("base64");
 
@@ -81,7 +85,11 @@ function policy(): PolicyDocument {
       {
         id: "tc-enc",
         target: "t-enc",
-        auth: { type: "basic", username: "svc", password: { encrypted: encryptSecret(TARGET.encrypted, key) } },
+        auth: {
+          type: "basic",
+          username: "svc",
+          password: { encrypted: encryptSecret(TARGET.encrypted, key) },
+        },
       },
       {
         id: "tc-oauth",
@@ -98,10 +106,19 @@ function policy(): PolicyDocument {
       { id: "reader", auth: { type: "apiKey", keys: [digest(CALLER.header)] } },
       { id: "by-query", auth: { type: "apiKey", keys: [digest(CALLER.query)], query: "api_key" } },
       { id: "static", auth: { type: "bearer", tokens: [digest(CALLER.staticToken)], prefix: "Token" } },
-      { id: "alice", auth: { type: "basic", username: "alice", passwordHash: "scrypt:placeholder" as `scrypt:${string}` } },
+      {
+        id: "alice",
+        auth: { type: "basic", username: "alice", passwordHash: "scrypt:placeholder" as `scrypt:${string}` },
+      },
       {
         id: "hs",
-        auth: { type: "jwks", secret: { env: "RRC_SEC_HS" }, issuer: HS_ISSUER, audience: "rrc", algorithms: ["HS256"] },
+        auth: {
+          type: "jwks",
+          secret: { env: "RRC_SEC_HS" },
+          issuer: HS_ISSUER,
+          audience: "rrc",
+          algorithms: ["HS256"],
+        },
       },
       {
         id: "opaque",
@@ -183,26 +200,29 @@ describe("caller credentials", () => {
     "p-oauth": (h) => expect(h.authorization).toMatch(/^Bearer issued-token-\d+$/),
   };
 
-  it.each(PRESENTATIONS)("presented as %s, never reach the upstream", async (_name, query, headers, secret) => {
-    for (const proxy of Object.keys(INJECTED)) {
-      const before = upstream.requests.length;
-      const allowed = await send(`/${proxy}/echo${query ? `?${query}` : ""}`, headers);
-      expect(allowed.status).toBe(200);
-      const seen = upstream.requests.slice(before);
-      expect(seen).toHaveLength(1);
-      const text = JSON.stringify(seen[0]);
-      expect(text).not.toContain(secret);
-      for (const caller of CALLER_SECRETS) expect(text).not.toContain(caller);
-      INJECTED[proxy]!(seen[0]!.headers);
-      // Refusals with the same credential: a rule denial and an unknown proxy.
-      expect((await send(`/${proxy}/admin${query ? `?${query}` : ""}`, headers)).status).toBe(403);
-      expect((await send(`/nope/admin${query ? `?${query}` : ""}`, headers)).status).toBe(404);
-      expect(upstream.requests.length).toBe(before + 1);
-    }
-  });
+  it.each(PRESENTATIONS)(
+    "presented as %s, never reach the upstream",
+    async (_name, query, headers, secret) => {
+      for (const proxy of Object.keys(INJECTED)) {
+        const before = upstream.requests.length;
+        const allowed = await send(`/${proxy}/echo${query ? `?${query}` : ""}`, headers);
+        expect(allowed.status).toBe(200);
+        const seen = upstream.requests.slice(before);
+        expect(seen).toHaveLength(1);
+        const text = JSON.stringify(seen[0]);
+        expect(text).not.toContain(secret);
+        for (const caller of CALLER_SECRETS) expect(text).not.toContain(caller);
+        INJECTED[proxy]!(seen[0]!.headers);
+        // Refusals with the same credential: a rule denial and an unknown proxy.
+        expect((await send(`/${proxy}/admin${query ? `?${query}` : ""}`, headers)).status).toBe(403);
+        expect((await send(`/nope/admin${query ? `?${query}` : ""}`, headers)).status).toBe(404);
+        expect(upstream.requests.length).toBe(before + 1);
+      }
+    },
+  );
 
   it("wrong credentials of every kind get a 401 that does not echo them", async () => {
-    const wrong = [
+    const wrong: Record<string, string>[] = [
       { "x-api-key": `${CALLER.header}-wrong` },
       { authorization: `Token ${CALLER.staticToken}-wrong` },
       { authorization: `Basic ${Buffer.from(`alice:${CALLER.password}-wrong`).toString("base64")}` },
@@ -213,7 +233,8 @@ describe("caller credentials", () => {
     for (const headers of wrong) {
       const response = await send("/p-env/echo", headers);
       expect(response.status).toBe(401);
-      for (const value of Object.values(headers)) expect(response.body + JSON.stringify(response.headers)).not.toContain(value);
+      for (const value of Object.values(headers))
+        expect(response.body + JSON.stringify(response.headers)).not.toContain(value);
     }
   });
 });
@@ -239,7 +260,9 @@ describe("nothing leaks", () => {
     expect(log.trim().split("\n").length).toBeGreaterThan(50);
     const admin = `http://127.0.0.1:${gateway.adminPort}`;
     const adminText = await Promise.all(
-      ["/metrics", "/manifest", "/healthz"].map(async (path) => (await request(`${admin}${path}`)).body.text()),
+      ["/metrics", "/manifest", "/healthz"].map(async (path) =>
+        (await request(`${admin}${path}`)).body.text(),
+      ),
     );
     const outputs: [string, string][] = [
       ["decision log", log],
@@ -264,7 +287,11 @@ describe("control characters in a secret stop start-up", () => {
     ["TAB in an env secret", { RRC_SEC_ENV: "abc\tdef" }, () => undefined],
     ["NUL in a file secret", {}, () => writeFileSync(secretFile, "abc\0def")],
     ["CR inside a file secret", {}, () => writeFileSync(secretFile, "abc\rdef\n")],
-    ["LF in a proxy credential's shared secret", { RRC_SEC_HS: "shared\nsecret-0123456789abcdef" }, () => undefined],
+    [
+      "LF in a proxy credential's shared secret",
+      { RRC_SEC_HS: "shared\nsecret-0123456789abcdef" },
+      () => undefined,
+    ],
     ["non-ASCII in a secret sent as a header", { RRC_SEC_ENV: "abc\u00e9def" }, () => undefined],
   ];
 
@@ -310,7 +337,10 @@ describe("control characters in a secret stop start-up", () => {
 
 describe("credential look-ups are constant-time", () => {
   const apiKeys = (count: number): ProxyCredential[] =>
-    Array.from({ length: count }, (_, i) => ({ id: `k${i}`, auth: { type: "apiKey", keys: [digest(`key-${i}`)] } }));
+    Array.from({ length: count }, (_, i) => ({
+      id: `k${i}`,
+      auth: { type: "apiKey", keys: [digest(`key-${i}`)] },
+    }));
 
   /** Map#get calls made by one authentication: the same whatever the number of credentials. */
   function lookups(credentials: ProxyCredential[], presented: string) {
@@ -353,7 +383,8 @@ describe("credential look-ups are constant-time", () => {
     );
     const NAMES = /(token|password|secret|apikey|presented|digest)/i;
     const CONSTANT = /^(undefined|null|true|false|-?\d+(\.\d+)?|"[^"]*"|'[^']*'|`[^`$]*`|[A-Z][A-Z0-9_]*)$/;
-    const secretish = (operand: string) => NAMES.test(operand) && !/\.(length|type|kind|size|expiresAt)$/.test(operand);
+    const secretish = (operand: string) =>
+      NAMES.test(operand) && !/\.(length|type|kind|size|expiresAt)$/.test(operand);
     let compared = 0;
     const scan = (file: string, text: string): string[] => {
       const flagged: string[] = [];
@@ -361,7 +392,9 @@ describe("credential look-ups are constant-time", () => {
         if (/^\s*(\/\/|\*)/.test(line)) continue;
         const pairs: [string, string][] = [];
         for (const m of line.matchAll(/(\S+)\s*(?:===|!==)\s*(\S+)/g)) pairs.push([m[1]!, m[2]!]);
-        for (const m of line.matchAll(/([\w$.#]+)\.(?:startsWith|endsWith|includes|localeCompare)\(([^()]*)\)/g)) {
+        for (const m of line.matchAll(
+          /([\w$.#]+)\.(?:startsWith|endsWith|includes|localeCompare)\(([^()]*)\)/g,
+        )) {
           pairs.push([m[1]!, m[2]!]);
         }
         for (const [left, right] of pairs) {
@@ -375,7 +408,9 @@ describe("credential look-ups are constant-time", () => {
       return flagged;
     };
     // The scan finds what it is meant to find.
-    expect(scan("planted", "if (presented === stored.key) ok();\nreturn token.startsWith(expectedToken);")).toHaveLength(2);
+    expect(
+      scan("planted", "if (presented === stored.key) ok();\nreturn token.startsWith(expectedToken);"),
+    ).toHaveLength(2);
     compared = 0;
     const flagged = files.flatMap((file) => scan(file, readFileSync(file, "utf8")));
     expect(compared).toBeGreaterThan(20);

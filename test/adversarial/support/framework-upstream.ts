@@ -22,7 +22,7 @@
 // 10. method: with `methodOverride`, the last of `X-HTTP-Method-Override`, `X-HTTP-Method`,
 //     `X-Method-Override` or the `_method` query parameter replaces it (Express
 //     method-override, Laravel, Symfony), whatever the original method.
-// 11. body: by the first Content-Type: JSON (`application/json`, `*+json`; a UTF-8 BOM is
+// 11. body: by the last Content-Type: JSON (`application/json`, `*+json`; a UTF-8 BOM is
 //     skipped; `JSON.parse`, so the last duplicate key wins), with `formBodies` form fields
 //     (`application/x-www-form-urlencoded`); without a Content-Type, JSON when it parses.
 //     Anything else is opaque text the application does not read fields from.
@@ -96,7 +96,10 @@ export async function startFrameworkUpstream(rules: FrameworkRules = LENIENT): P
         seen,
       });
       const text = JSON.stringify({ route: seen.route, method: seen.method, path: seen.path });
-      response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+      response.writeHead(200, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(text),
+      });
       response.end(text);
     });
   });
@@ -120,7 +123,7 @@ export function interpret(request: IncomingMessage, body: Buffer, rules: Framewo
   for (let index = 0; index < raw.length; index += 2) {
     let name = raw[index]!.toLowerCase();
     if (rules.cgiHeaders) name = name.replaceAll("_", "-");
-    (headers[name] ??= []).push(raw[index + 1]!);
+    push(headers, name, raw[index + 1]!);
   }
   const last = (name: string) => headers[name]?.at(-1);
   let target = request.url ?? "/";
@@ -141,7 +144,10 @@ export function interpret(request: IncomingMessage, body: Buffer, rules: Framewo
   let method = request.method ?? "";
   if (rules.methodOverride) {
     const override =
-      last("x-http-method-override") ?? last("x-http-method") ?? last("x-method-override") ?? query._method?.at(-1);
+      last("x-http-method-override") ??
+      last("x-http-method") ??
+      last("x-method-override") ??
+      query._method?.at(-1);
     if (override) method = override.toUpperCase();
   }
   return { method, path, route: routeOf(path), query, headers, body: parseBody(body, headers, rules) };
@@ -189,9 +195,15 @@ function parseQuery(rawQuery: string, semicolons: boolean): Record<string, strin
     const equals = pair.indexOf("=");
     const name = formDecode(equals < 0 ? pair : pair.slice(0, equals));
     const value = formDecode(equals < 0 ? "" : pair.slice(equals + 1));
-    (query[name] ??= []).push(value);
+    push(query, name, value);
   }
   return query;
+}
+
+function push(map: Record<string, string[]>, name: string, value: string): void {
+  const values = map[name];
+  if (values === undefined) map[name] = [value];
+  else values.push(value);
 }
 
 function formDecode(text: string): string {
@@ -200,7 +212,7 @@ function formDecode(text: string): string {
 
 function parseBody(body: Buffer, headers: Record<string, string[]>, rules: FrameworkRules): unknown {
   if (body.length === 0) return undefined;
-  const type = headers["content-type"]?.[0]?.split(";")[0]!.trim().toLowerCase();
+  const type = headers["content-type"]?.at(-1)?.split(";")[0]?.trim().toLowerCase();
   let text = body.toString("utf8");
   if (text.startsWith("\uFEFF")) text = text.slice(1);
   const json = () => {
@@ -211,7 +223,8 @@ function parseBody(body: Buffer, headers: Record<string, string[]>, rules: Frame
     }
   };
   if (type === undefined) return json();
-  if (type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"))) return json();
+  if (type === "application/json" || (type.startsWith("application/") && type.endsWith("+json")))
+    return json();
   if (rules.formBodies && type === "application/x-www-form-urlencoded") {
     // One value is a string, several an array (Express's `qs`, PHP keeps the last).
     const fields: Record<string, unknown> = {};

@@ -25,7 +25,11 @@ export const BASIC_PASSWORD = "wünderland-ß-✓";
 
 export const ENV = { RRC_ADV_UPSTREAM_TOKEN: UPSTREAM_TOKEN, RRC_ADV_HS_SECRET: HS_SECRET };
 
-export function adversarialPolicy(upstreamUrl: string, jwksUri: string, passwordHash: string): PolicyDocument {
+export function adversarialPolicy(
+  upstreamUrl: string,
+  jwksUri: string,
+  passwordHash: string,
+): PolicyDocument {
   return {
     targets: [{ id: "framework", url: upstreamUrl }],
     targetCredentials: [
