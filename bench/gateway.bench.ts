@@ -87,6 +87,8 @@ interface Measured {
   readonly loaderCpuUs: number;
   readonly ok: number;
   readonly bad: number;
+  /** Requests sent, warm-up included. */
+  readonly sent: number;
 }
 
 async function load(
@@ -94,9 +96,10 @@ async function load(
   pid: number,
   upstreamPid: number,
   headers: Record<string, string>,
+  warm = true,
 ): Promise<Measured> {
   const url = `http://127.0.0.1:${port}${PATH}`;
-  await autocannon({ url, connections: CONNECTIONS, duration: 1, headers }); // warm-up
+  const warmUp = warm ? await autocannon({ url, connections: CONNECTIONS, duration: 1, headers }) : null;
   const before = { proxy: cpuSeconds(pid), upstream: cpuSeconds(upstreamPid), loader: selfCpuSeconds() };
   const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION, headers });
   const ok = result["2xx"];
@@ -110,6 +113,7 @@ async function load(
     loaderCpuUs: perRequest(selfCpuSeconds() - before.loader),
     ok,
     bad: result.non2xx + result.errors + result.timeouts,
+    sent: result.requests.sent + (warmUp?.requests.sent ?? 0),
   };
 }
 
@@ -228,13 +232,15 @@ try {
   // on the machine during one run does not decide the ratios.
   const direct = await load(upstream.port, upstream.pid, upstream.pid, {});
   const best = new Map<string, Measured>();
+  let rrcSent = 0;
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, port, pid, headers] of [
       ["bare", bare.port, bare.pid, {}],
       ["rrc", gateway.port, gateway.pid, apiKey],
       ["fastify", fastify.port, fastify.pid, {}],
     ] as const) {
-      const measured = await load(port, pid, upstream.pid, headers);
+      const measured = await load(port, pid, upstream.pid, headers, round === 0);
+      if (name === "rrc") rrcSent += measured.sent;
       if ((best.get(name)?.rps ?? -1) < measured.rps) best.set(name, measured);
     }
   }
@@ -250,7 +256,7 @@ try {
     [`rrc serve --workers ${availableParallelism()}`, rrcCluster],
   ] as const;
   console.log(
-    `autocannon: ${CONNECTIONS} connections, ${DURATION} s each after 1 s warm-up, loopback, better of ` +
+    `autocannon: ${CONNECTIONS} connections, ${DURATION} s each (1 s warm-up first), loopback, better of ` +
       `${ROUNDS} interleaved rounds for the three single-process proxies; the load generator, upstream ` +
       `and proxy share the machine's cores`,
   );
@@ -281,7 +287,7 @@ try {
   await new Promise((resolveWait) => setTimeout(resolveWait, 200));
   const logged = readFileSync(join(workspace, "decisions-1.jsonl"), "utf8").split("\n").length - 1;
   console.log(
-    `decision log (--workers 1): ${logged} records on disk for ${rrc.ok + rrc.bad} timed requests + warm-up`,
+    `decision log (--workers 1): ${logged} records on disk for ${rrcSent} requests sent (warm-up included)`,
   );
   if (rrc.bad + rrcCluster.bad > 0) console.log("warning: rrc answered non-2xx or failed during the run");
   if (process.argv.includes("--check") && (ratio < 0.8 || fastifyRatio <= 1)) process.exitCode = 1;

@@ -95,6 +95,15 @@ export function parsePattern(source: string, ignoreCase: boolean): ParseResult {
         continue;
       }
       const current = alternatives[alternatives.length - 1]!;
+      if (token.kind === "quote") {
+        // `\Q...\E` is a run of literals: a quantifier after it repeats the last one only.
+        at++;
+        const chars = Array.from(token.body).map((ch) => setNode(literal(ch, flags, token.offset)));
+        const last = chars.pop();
+        current.push(...chars);
+        if (last) current.push(parseQuantifiers(last));
+        continue;
+      }
       const element = parseAtom(token, flags);
       current.push(parseQuantifiers(element));
     }
@@ -131,11 +140,6 @@ export function parsePattern(source: string, ignoreCase: boolean): ParseResult {
         if (letter === "b" || letter === "B") throw new Unsupported("a word boundary", token.offset);
         if (/^[1-9k]$/.test(letter)) throw new Unsupported("a backreference", token.offset);
         return { kind: "set", chars: project(token.text, flags, token.offset) };
-      }
-      case "quote": {
-        at++;
-        const chars = Array.from(token.body);
-        return { kind: "alt", alternatives: [chars.map((ch) => setNode(literal(ch, flags, token.offset)))] };
       }
       case "char": {
         at++;

@@ -29,6 +29,7 @@ usage:
             [--upstream-timeout <ms>] [--client-timeout <ms>] [--shadow-bundle <dir>]
             [--log stdout|none|file:<path>|http(s)://<collector>] [--log-max-bytes <bytes>] [--log-keep <n>]
             [--log-buffer <records>] [--log-backpressure drop|block] [--log-block-timeout <ms>]
+            [--log-retry-max <ms>]   (docs/telemetry.md)
   rrc review --bundle <dir> --logs <files...> [--unused-days 30] [--now <time>] [--format markdown|json]
   rrc secret encrypt < plaintext      (key from RRC_SECRET_KEY)
   rrc secret keygen

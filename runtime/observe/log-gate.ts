@@ -24,10 +24,11 @@ export function gateOnLog(log: DecisionLog, metrics: GatewayMetrics, handler: Ha
       return;
     }
     slot.then((admitted) => {
-      if (!admitted) refuse(metrics, response);
-      else if (response.destroyed)
+      if (!admitted) {
+        refuse(metrics, response);
+      } else if (response.destroyed) {
         log.release(); // the caller left while waiting: no record will come
-      else {
+      } else {
         metrics.logWait("admitted");
         handler(request, response);
       }

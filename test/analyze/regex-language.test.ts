@@ -7,7 +7,7 @@ import { anyCanonicalPath, canonicalPaths } from "../../compiler/analyze/canonic
 import { accepts, intersect, patternLanguage, witnesses } from "../../compiler/analyze/language.ts";
 import { literalPrefix, provenPath } from "../../compiler/analyze/shortcuts.ts";
 import { parsePattern } from "../../compiler/analyze/regex-parse.ts";
-import { compileSingle } from "../../compiler/regex/set-pattern.ts";
+import { compileSet } from "../../compiler/regex/set-pattern.ts";
 import { canonicalizePath } from "../../runtime/request/canonical-path.ts";
 
 const ATOMS = [
@@ -17,11 +17,12 @@ const ATOMS = [
 ];
 const QUANTIFIERS = ["", "", "", "*", "+", "?", "{2}", "{1,3}", "{0,}", "*?", "+?", "{2,}?"];
 
+// Small patterns: the point is every construct and their mixes, not size (the state budget has its own test).
 const pattern: fc.Arbitrary<string> = fc.letrec<{ alt: string; seq: string; item: string }>((tie) => ({
-  alt: fc.array(tie("seq"), { minLength: 1, maxLength: 3 }).map((parts) => parts.join("|")),
-  seq: fc.array(tie("item"), { minLength: 1, maxLength: 4 }).map((parts) => parts.join("")),
+  alt: fc.array(tie("seq"), { minLength: 1, maxLength: 2 }).map((parts) => parts.join("|")),
+  seq: fc.array(tie("item"), { minLength: 1, maxLength: 3 }).map((parts) => parts.join("")),
   item: fc.oneof(
-    { depthSize: "small", withCrossShrink: true },
+    { maxDepth: 2, withCrossShrink: true },
     fc.tuple(fc.constantFrom(...ATOMS), fc.constantFrom(...QUANTIFIERS)).map(([atom, q]) => atom + q),
     fc.tuple(tie("alt"), fc.constantFrom("(", "(?:", "(?P<n>", "(?i:"), fc.constantFrom(...QUANTIFIERS)).map(
       ([inner, open, q]) => `${open}${inner})${q}`,
@@ -45,7 +46,8 @@ describe("pattern languages", () => {
         const built = patternLanguage(source, i);
         if (!built.ok) return; // refused constructs are tested below
         const language = intersect(built.language, canonical);
-        const regex = compileSingle(source, i);
+        // The gateway matches with an RE2.Set (which, unlike one RE2 object, allows repeated group names).
+        const regex = compileSet([{ source, ignoreCase: i }]);
         for (const raw of raws) {
           const result = canonicalizePath(raw, OPTIONS);
           if (!result.ok) continue;
@@ -53,7 +55,7 @@ describe("pattern languages", () => {
         }
         for (const path of witnesses(language, 3)) expect(regex.test(path), `${source}: witness ${path}`).toBe(true);
       }),
-      { numRuns: 400, seed: 5 },
+      { numRuns: 1500, seed: Number(process.env.SEED ?? 5) },
     );
   });
 
@@ -71,7 +73,7 @@ describe("pattern languages", () => {
         const proven = provenPath(source, i, parsed.root);
         if (proven !== null) expect(accepts(language, proven)).toBe(true);
       }),
-      { numRuns: 300, seed: 9 },
+      { numRuns: 100, seed: 9 },
     );
   });
 
