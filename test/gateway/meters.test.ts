@@ -156,7 +156,7 @@ describe("embedded store", () => {
 
 describe("redis store", () => {
   it("two replicas share exact counts: 500 concurrent requests, a limit of 100 per minute", async () => {
-    await awayFromMinuteEnd(25_000);
+    await awayFromMinuteEnd(40_000);
     const bundle = await buildPolicy(meteredPolicy([{ id: "shared", limits: { minute: 100 } }]), dir, "r1");
     const replicas = [
       await start(bundle, ["--meter-store", redis.url]),
