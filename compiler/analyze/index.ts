@@ -14,9 +14,9 @@ import {
 } from "./checks.ts";
 import { AnalysisContext, scopeName } from "./context.ts";
 import { firstMethod } from "./coverage.ts";
-import { accepts, type Language, witnesses } from "./language.ts";
+import { accepts } from "./language.ts";
 import { buildModel, METHOD_CLASSES, type RuleFacts, ruleKey } from "./model.ts";
-import { MAX_TUPLES } from "./product.ts";
+import { MAX_TUPLES, witnesses } from "./product.ts";
 import { isPrunable } from "./prune.ts";
 
 export interface Analysis {

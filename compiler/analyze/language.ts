@@ -3,7 +3,7 @@
 // and RE2's search semantics (an unanchored `p` means "contains a match") become
 // `any* p any*` intersected with the frame `⟨ascii*⟩`. Every operation has a node budget; past
 // it refa throws TooManyNodesError and the caller skips that check (LanguageTooLarge).
-import { CharSet, DFA, type Expression, NFA, type NoParent, type Node, TooManyNodesError, Words } from "refa";
+import { CharSet, DFA, type Expression, NFA, type NoParent, type Node, TooManyNodesError } from "refa";
 import { MARK_END, MARK_START, MAX_CHAR, type PatternNode, parsePattern } from "./regex-parse.ts";
 
 /** States any one automaton may have; `(a|b)*a(a|b){20}` needs a million. */
@@ -183,18 +183,6 @@ export function remainder(subject: Language, covers: readonly Language[]): Langu
     left = subtract(left, cover);
   }
   return left;
-}
-
-/** Up to `count` readable paths of the language, shortest first (markers removed). */
-export function witnesses(language: Language, count = 1): string[] {
-  const out: string[] = [];
-  if (language.isEmpty) return out;
-  for (const wordSet of language.wordSets()) {
-    const word = Words.pickMostReadableWord(wordSet);
-    out.push(Words.fromUnicodeToString(word.slice(1, -1)));
-    if (out.length >= count) break;
-  }
-  return out;
 }
 
 export function accepts(language: Language, path: string): boolean {

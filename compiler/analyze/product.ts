@@ -2,9 +2,9 @@
 // lazily and stopped at the first word found, instead of materialising complements and
 // intersections. The alphabet is small (path ASCII plus two markers), so each DFA becomes a
 // dense transition table once, cached per automaton.
-import { CharSet, Words } from "refa";
+import { CharSet, DFA, Words } from "refa";
 import { type Language, LanguageTooLarge } from "./language.ts";
-import { MARK_END, MAX_CHAR } from "./regex-parse.ts";
+import { MARK_END, MARK_START, MAX_CHAR } from "./regex-parse.ts";
 
 /** Product states one query may visit. */
 export const MAX_TUPLES = 20_000;
@@ -230,4 +230,22 @@ function pathOf(at: number, from: readonly number[], via: readonly number[]): st
   for (let step = at; from[step]! >= 0; step = from[step]!) word.push(via[step]!);
   word.reverse();
   return Words.fromUnicodeToString(word.slice(1, -1));
+}
+
+/** Up to `count` readable paths of the language, shortest first: each the shortest path not
+ * found before. (refa's word enumeration walks paths, not states, and can exhaust memory.) */
+export function witnesses(language: Language, count = 1): string[] {
+  const found: string[] = [];
+  try {
+    while (found.length < count) {
+      const words = found.map((path) => [MARK_START, ...Array.from(path, (ch) => ch.charCodeAt(0)), MARK_END]);
+      const avoid = words.length > 0 ? [DFA.fromWords(words, { maxCharacter: MAX_CHAR })] : [];
+      const path = findPath({ subject: language, avoid, within: [] });
+      if (path === null) break;
+      found.push(path);
+    }
+  } catch (error) {
+    if (!(error instanceof LanguageTooLarge)) throw error;
+  }
+  return found;
 }

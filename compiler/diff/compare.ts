@@ -5,7 +5,16 @@
 // moves into or out of "conditional" are "may" flips; conditional → conditional is not a
 // flip (the rule changes list shows what changed). Examples are witness paths of the flip
 // languages, and each is decided by both sides' decision functions before it is shown.
-import { LanguageTooLarge, type Language, intersect, nothing, subtract, union, equivalent, witnesses } from "../analyze/language.ts";
+import {
+  equivalent,
+  intersect,
+  type Language,
+  LanguageTooLarge,
+  nothing,
+  subtract,
+  union,
+} from "../analyze/language.ts";
+import { witnesses } from "../analyze/product.ts";
 import { METHOD_CLASSES } from "../analyze/model.ts";
 import type { Decision } from "../../runtime/decision/types.ts";
 import { type Access, DIFF_LIMIT, type SideAccess } from "./access.ts";
