@@ -11,10 +11,10 @@ export function analysisPolicy(ruleCount: number): PolicyDocument {
     { id: "no-dotfiles", effect: "deny", priority: 1000, path: "/\\." },
     { id: "no-secrets", effect: "deny", priority: 1000, path: "secret", flags: "i" },
   ];
-  for (let index = 0; rules.length < ruleCount - 4; index++) {
+  for (let index = 0; rules.length < ruleCount - 2; index++) {
     const service = `svc${index}`;
     const add = (rule: Rule) => {
-      if (rules.length < ruleCount - 4) rules.push(rule);
+      if (rules.length < ruleCount - 2) rules.push(rule);
     };
     add({
       id: `${service}-read`,

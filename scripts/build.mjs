@@ -10,6 +10,7 @@ const entryPoints = {
   "bench/gateway.bench": "bench/gateway.bench.ts",
   "bench/gateway-servers": "bench/gateway-servers.ts",
   "bench/meter.bench": "bench/meter.bench.ts",
+  "bench/analyze.bench": "bench/analyze.bench.ts",
   "bench/peers.bench": "bench/peers.bench.ts",
   "bench/jwt.bench": "bench/jwt.bench.ts",
   "bench/scale.bench": "bench/scale.bench.ts",

@@ -16,9 +16,12 @@ import { judge, loadThresholds, renderTable, type Verdict } from "./thresholds.t
 
 const NODE_FLAGS = ["--expose-gc", "--min-semi-space-size=64", "--max-semi-space-size=64"];
 
-// The allocation measure needs V8 flags: run again with them when they are missing.
-if (typeof (globalThis as { gc?: unknown }).gc !== "function") {
-  const child = spawnSync(process.execPath, [...NODE_FLAGS, ...process.argv.slice(1)], { stdio: "inherit" });
+// The allocation measure needs V8 flags: the gate runs itself again with exactly these.
+if (process.env.RRC_BENCH_CHECK_CHILD !== "1") {
+  const child = spawnSync(process.execPath, [...NODE_FLAGS, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: { ...process.env, RRC_BENCH_CHECK_CHILD: "1" },
+  });
   process.exit(child.status ?? 2);
 }
 

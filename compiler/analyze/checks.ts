@@ -45,7 +45,8 @@ export function denyOverlapsNoAllow(ctx: AnalysisContext, facts: Modelled): bool
   const checked = new Set<RuleFacts>();
   for (const credential of applicable(ctx, facts)) {
     for (const allow of allows) {
-      if (checked.has(allow) || !appliesTo(allow, credential) || (allow.methods & facts.methods) === 0) continue;
+      if (checked.has(allow) || !appliesTo(allow, credential) || (allow.methods & facts.methods) === 0)
+        continue;
       checked.add(allow);
       // One allow at a time: small products, and the first overlap ends the search.
       const found = ctx.searches.find(facts, [], [[allow]]);

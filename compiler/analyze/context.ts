@@ -32,6 +32,11 @@ export class AnalysisContext {
 
 /** `scope kind \`entity\``, as messages name a scope. */
 export function scopeName(scope: IrScope): string {
-  const kind = { proxy: "proxy", target: "target", proxyCredential: "credential", targetCredential: "target credential" };
+  const kind = {
+    proxy: "proxy",
+    target: "target",
+    proxyCredential: "credential",
+    targetCredential: "target credential",
+  };
   return `${kind[scope.kind]} \`${scope.entity}\``;
 }

@@ -3,7 +3,7 @@
 // prefix of their paths, so a subject is only ever compared with rules that can share a
 // path with it; answers are cached by the exact lists of rules compared, so pairs and
 // credentials that see the same rules share the work.
-import { type Language, LanguageTooLarge } from "./language.ts";
+import { LanguageTooLarge } from "./language.ts";
 import { appliesTo, METHOD_CLASSES, possiblePaths, type RuleFacts } from "./model.ts";
 import { findPath } from "./product.ts";
 
@@ -78,14 +78,19 @@ export class SearchCache {
   readonly exhausted = new Set<number>();
 
   /** A path of the subject matched by none of `avoid` and by some rule of each `within` group. */
-  find(subject: RuleFacts, avoid: readonly RuleFacts[], within: readonly (readonly RuleFacts[])[] = []): Found | null {
+  find(
+    subject: RuleFacts,
+    avoid: readonly RuleFacts[],
+    within: readonly (readonly RuleFacts[])[] = [],
+  ): Found | null {
     if (avoid.length === 0 && within.length === 0) {
       const empty = subject.matchesNoPath();
       if (empty === null) this.exhausted.add(subject.index);
       return empty === null ? null : { path: empty ? null : "" };
     }
     const ids = (rules: readonly RuleFacts[]) => rules.map((facts) => facts.index).join(",");
-    const key = `${subject.index}|${ids(avoid)}|${within.map(ids).join("/")}`;
+    // Each group bracketed: no groups and one empty group are different questions.
+    const key = `${subject.index}|${ids(avoid)}|${within.map((group) => `[${ids(group)}]`).join("")}`;
     if (this.results.has(key)) return this.results.get(key)!;
     let result: Found | null = null;
     try {
@@ -103,12 +108,12 @@ export class SearchCache {
     this.results.set(key, result);
     return result;
   }
-
 }
 
 export function firstMethod(methods: number): string {
   for (let bit = 0; bit < METHOD_CLASSES.length; bit++) {
-    if ((methods & (1 << bit)) !== 0) return bit === METHOD_CLASSES.length - 1 ? "PURGE" : METHOD_CLASSES[bit]!;
+    if ((methods & (1 << bit)) !== 0)
+      return bit === METHOD_CLASSES.length - 1 ? "PURGE" : METHOD_CLASSES[bit]!;
   }
   return "GET";
 }

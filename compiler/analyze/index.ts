@@ -58,9 +58,9 @@ export function runAnalyze(policy: FlatPolicy, bag: DiagnosticBag): Analysis {
   const ctx = new AnalysisContext(buildModel(policy));
   const pruned: string[] = [];
   for (const facts of ctx.model.rules) {
-    // A scope no pair reaches (a proxy without credentials) is RRC3009's business.
-    if (ctx.credentials[facts.scopeIndex]!.length === 0) continue;
-    reportRule(ctx, facts, diagnostics);
+    // A scope no pair reaches (a proxy without credentials) is RRC3009's business; its
+    // rules are never evaluated, so they are pruned without a word.
+    if (ctx.credentials[facts.scopeIndex]!.length > 0) reportRule(ctx, facts, diagnostics);
     if (isPrunable(ctx, facts)) pruned.push(facts.key);
   }
   let skipped = 0;
@@ -187,7 +187,10 @@ function denialNotes(ctx: AnalysisContext, facts: RuleFacts, denials: Denial[]) 
   for (const denial of denials.slice(0, MAX_NOTES)) {
     const where = `on proxy \`${denial.pair.proxy}\` with credential \`${denial.pair.pair.credential}\``;
     for (const rule of denial.rules.slice(0, MAX_NOTES)) {
-      notes.push({ message: `${where}: denied by \`${rule.rule.id}\` (${scopeName(ctx.scope(rule.scopeIndex))})`, span: rule.rule.span });
+      notes.push({
+        message: `${where}: denied by \`${rule.rule.id}\` (${scopeName(ctx.scope(rule.scopeIndex))})`,
+        span: rule.rule.span,
+      });
     }
     for (const scope of denial.scopes) {
       notes.push({
@@ -196,7 +199,8 @@ function denialNotes(ctx: AnalysisContext, facts: RuleFacts, denials: Denial[]) 
       });
     }
   }
-  if (denials.length > MAX_NOTES) notes.push({ message: `and ${denials.length - MAX_NOTES} more pairs`, span: null });
+  if (denials.length > MAX_NOTES)
+    notes.push({ message: `and ${denials.length - MAX_NOTES} more pairs`, span: null });
   const [path] = facts.paths ? witnesses(facts.paths) : [];
   if (path !== undefined) {
     notes.push({ message: `for example \`${firstMethod(denials[0]!.methods)} ${path}\``, span: null });

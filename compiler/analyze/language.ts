@@ -3,7 +3,7 @@
 // and RE2's search semantics (an unanchored `p` means "contains a match") become
 // `any* p any*` intersected with the frame `⟨ascii*⟩`. Every operation has a node budget; past
 // it refa throws TooManyNodesError and the caller skips that check (LanguageTooLarge).
-import { CharSet, DFA, type Expression, NFA, type NoParent, type Node, TooManyNodesError } from "refa";
+import { CharSet, DFA, type Expression, NFA, type Node, type NoParent, TooManyNodesError } from "refa";
 import { MARK_END, MARK_START, MAX_CHAR, type PatternNode, parsePattern } from "./regex-parse.ts";
 
 /** States any one automaton may have; `(a|b)*a(a|b){20}` needs a million. */
@@ -87,7 +87,11 @@ const FRAME = bounded(() => {
 
 /** The paths (framed; within `frame`, by default any ASCII) on which RE2 finds a match of
  * `source`, or why it cannot be modelled. */
-export function patternLanguage(source: string, ignoreCase: boolean, frame: Language = FRAME): PatternLanguage {
+export function patternLanguage(
+  source: string,
+  ignoreCase: boolean,
+  frame: Language = FRAME,
+): PatternLanguage {
   const parsed = parsePattern(source, ignoreCase);
   if (!parsed.ok) return { ok: false, reason: `uses ${parsed.reason}`, offset: parsed.offset };
   try {
@@ -104,7 +108,11 @@ export function patternLanguage(source: string, ignoreCase: boolean, frame: Lang
 export function searchLanguage(root: PatternNode, frame: Language = FRAME): Language {
   return bounded(() => {
     // A pattern anchored at an end needs no `any*` there: nothing comes before the start marker.
-    const elements = [...(anchored(root, "start") ? [] : [anyStar]), toAst(root), ...(anchored(root, "end") ? [] : [anyStar])];
+    const elements = [
+      ...(anchored(root, "start") ? [] : [anyStar]),
+      toAst(root),
+      ...(anchored(root, "end") ? [] : [anyStar]),
+    ];
     const expression: NoParent<Expression> = {
       type: "Expression",
       alternatives: [{ type: "Concatenation", elements: elements as never }],
@@ -166,23 +174,9 @@ export function union(languages: readonly Language[], limit = MAX_STATES): Langu
   });
 }
 
-export function overlaps(a: Language, b: Language, limit = MAX_STATES): boolean {
-  return bounded(() => !DFA.fromIntersection(a, b, dfaFactory(limit)).isEmpty);
-}
-
 /** Whether two languages hold the same paths. */
 export function equivalent(a: Language, b: Language, limit = MAX_STATES): boolean {
   return subtract(a, b, limit).isEmpty && subtract(b, a, limit).isEmpty;
-}
-
-/** What is left of `subject` once every language of `covers` is taken away; smallest first. */
-export function remainder(subject: Language, covers: readonly Language[]): Language {
-  let left = subject;
-  for (const cover of covers) {
-    if (left.isEmpty) break;
-    left = subtract(left, cover);
-  }
-  return left;
 }
 
 export function accepts(language: Language, path: string): boolean {

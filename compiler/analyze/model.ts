@@ -76,7 +76,10 @@ export class RuleFacts {
   get paths(): Language | null {
     if (!this.rule.path) return anyCanonicalPath();
     if (this.root === null) return null;
-    this.built ??= this.patterns.get(`${this.rule.path.ignoreCase ? "i" : "-"}${this.rule.path.source}`, this.root);
+    this.built ??= this.patterns.get(
+      `${this.rule.path.ignoreCase ? "i" : "-"}${this.rule.path.source}`,
+      this.root,
+    );
     return "paths" in this.built ? this.built.paths : null;
   }
 

@@ -32,7 +32,7 @@ function tableOf(language: Language): Table {
   if (table) return table;
   const ids = new Map<unknown, number>();
   const nodes = [...language.nodes()];
-  nodes.forEach((node, id) => ids.set(node, id));
+  for (const [id, node] of nodes.entries()) ids.set(node, id);
   const size = nodes.length;
   const next = new Int32Array(size * ALPHABET).fill(DEAD);
   const final = new Uint8Array(size);
@@ -73,19 +73,25 @@ function columns(size: number, next: Int32Array): Int32Array {
   return column;
 }
 
+/** States from which a final state can be reached: a backwards walk from the finals. */
 function liveStates(size: number, next: Int32Array, final: Uint8Array): Uint8Array {
+  const incoming: number[][] = Array.from({ length: size }, () => []);
+  for (let state = 0; state < size; state++) {
+    let previous = DEAD;
+    for (let c = 0; c < ALPHABET; c++) {
+      const to = next[state * ALPHABET + c]!;
+      if (to !== DEAD && to !== previous) incoming[to]!.push(state);
+      previous = to;
+    }
+  }
   const live = Uint8Array.from(final);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (let state = 0; state < size; state++) {
-      if (live[state]) continue;
-      for (let c = 0; c < ALPHABET; c++) {
-        const to = next[state * ALPHABET + c]!;
-        if (to !== DEAD && live[to]) {
-          live[state] = 1;
-          changed = true;
-          break;
-        }
+  const work: number[] = [];
+  for (let state = 0; state < size; state++) if (live[state]) work.push(state);
+  while (work.length > 0) {
+    for (const from of incoming[work.pop()!]!) {
+      if (!live[from]) {
+        live[from] = 1;
+        work.push(from);
       }
     }
   }
@@ -137,11 +143,15 @@ const AVOID = 1;
 export function findPath(query: WordQuery): string | null {
   if (query.within.some((group) => group.length === 0)) return null;
   const parts = [query.subject, ...query.avoid, ...query.within.flat()].map(tableOf);
-  const roles = [SUBJECT, ...query.avoid.map(() => AVOID), ...query.within.flatMap((group, g) => group.map(() => 2 + g))];
+  const roles = [
+    SUBJECT,
+    ...query.avoid.map(() => AVOID),
+    ...query.within.flatMap((group, g) => group.map(() => 2 + g)),
+  ];
   const groups = query.within.length;
   const classes = charClasses(parts);
   const start: number[] = [];
-  parts.forEach((table, part) => start.push(part, table.initial));
+  for (const [part, table] of parts.entries()) start.push(part, table.initial);
   const seen = new Set<string>([start.join(",")]);
   const states: number[][] = [start];
   const from: number[] = [-1];
@@ -195,7 +205,12 @@ function step(
   return moved;
 }
 
-function accepts(tuple: readonly number[], parts: readonly Table[], roles: readonly number[], present: Uint8Array): boolean {
+function accepts(
+  tuple: readonly number[],
+  parts: readonly Table[],
+  roles: readonly number[],
+  present: Uint8Array,
+): boolean {
   if (!parts[0]!.final[tuple[1]!]) return false;
   present.fill(0);
   for (let i = 2; i < tuple.length; i += 2) {
@@ -238,7 +253,11 @@ export function witnesses(language: Language, count = 1): string[] {
   const found: string[] = [];
   try {
     while (found.length < count) {
-      const words = found.map((path) => [MARK_START, ...Array.from(path, (ch) => ch.charCodeAt(0)), MARK_END]);
+      const words = found.map((path) => [
+        MARK_START,
+        ...Array.from(path, (ch) => ch.charCodeAt(0)),
+        MARK_END,
+      ]);
       const avoid = words.length > 0 ? [DFA.fromWords(words, { maxCharacter: MAX_CHAR })] : [];
       const path = findPath({ subject: language, avoid, within: [] });
       if (path === null) break;

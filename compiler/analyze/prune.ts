@@ -18,8 +18,9 @@
 // scope's outcome and no reported rule changes. Body checks are kept because a rule that
 // could apply with them makes an unreadable body a refusal; ambiguity refusals depend on
 // the pair's inspected fields, which the IR keeps for the whole policy.
-import { methodGroups } from "./coverage.ts";
+
 import type { AnalysisContext } from "./context.ts";
+import { methodGroups } from "./coverage.ts";
 import { appliesTo, type RuleFacts } from "./model.ts";
 
 export function isPrunable(ctx: AnalysisContext, facts: RuleFacts): boolean {

@@ -66,7 +66,11 @@ function project(text: string, flags: Flags, offset: number): CharSet {
 }
 
 function literal(ch: string, flags: Flags, offset: number): CharSet {
-  return project(/^[\p{P}\p{S}]$/u.test(ch) && ch.length === 1 && ch < "\x80" ? `\\${ch}` : ch, flags, offset);
+  return project(
+    /^[\p{P}\p{S}]$/u.test(ch) && ch.length === 1 && ch < "\x80" ? `\\${ch}` : ch,
+    flags,
+    offset,
+  );
 }
 
 const REPEAT = /^\{(\d+)(,(\d*))?\}/;
@@ -130,7 +134,10 @@ export function parsePattern(source: string, ignoreCase: boolean): ParseResult {
         const close = tokens[end];
         if (!close) throw new Unsupported("an unclosed class", token.offset);
         at = end + 1;
-        return { kind: "set", chars: project(source.slice(token.offset, close.offset + 1), flags, token.offset) };
+        return {
+          kind: "set",
+          chars: project(source.slice(token.offset, close.offset + 1), flags, token.offset),
+        };
       }
       case "escape": {
         at++;
@@ -182,7 +189,8 @@ export function parsePattern(source: string, ignoreCase: boolean): ParseResult {
         width = repeat[0].length;
       } else return node;
       if (quantified) throw new Unsupported("a repetition of a repetition", token.offset);
-      if (node.kind === "start" || node.kind === "end") throw new Unsupported("a repeated anchor", token.offset);
+      if (node.kind === "start" || node.kind === "end")
+        throw new Unsupported("a repeated anchor", token.offset);
       // A `{n,m}` spans several char tokens; a lazy `?` belongs to the quantifier.
       let consumed = 0;
       while (consumed < width) consumed += tokens[at++]!.length;

@@ -8,7 +8,10 @@ export type ErrorOn = "all-warnings" | readonly DiagnosticCode[];
 
 /** `RRC5002,RRC5003` or `all-warnings`; throws with a message for anything else. */
 export function parseErrorOn(values: readonly string[]): ErrorOn {
-  const codes = values.flatMap((value) => value.split(",")).map((code) => code.trim()).filter(Boolean);
+  const codes = values
+    .flatMap((value) => value.split(","))
+    .map((code) => code.trim())
+    .filter(Boolean);
   if (codes.includes("all-warnings")) return "all-warnings";
   return codes.map((code) => {
     if (!Object.hasOwn(CATALOGUE, code)) throw new Error(`unknown diagnostic code \`${code}\``);

@@ -37,6 +37,8 @@ function caseless(ranges: readonly { min: number; max: number }[]): string | nul
   return a;
 }
 
+const MAX_SPELLED = 4096;
+
 /** Characters tried first when making up a path: ones every canonical path may hold. */
 const PREFERRED = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ/-_~.";
 
@@ -65,7 +67,8 @@ function spell(node: PatternNode): string | null {
     }
     case "repeat": {
       const one = spell(node.body);
-      return one === null ? null : one.repeat(node.min);
+      // Nested counts multiply; a path this long is not worth making up.
+      return one === null || one.length * node.min > MAX_SPELLED ? null : one.repeat(node.min);
     }
     case "alt":
       for (const sequence of node.alternatives) {

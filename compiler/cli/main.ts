@@ -78,7 +78,13 @@ async function main(argv: readonly string[]): Promise<number> {
     case "check":
       return runCheck(positionals, values.format, errorOn(values["error-on"]));
     case "build":
-      return runBuild(positionals, values.out, values.format, values["sign-key"], errorOn(values["error-on"]));
+      return runBuild(
+        positionals,
+        values.out,
+        values.format,
+        values["sign-key"],
+        errorOn(values["error-on"]),
+      );
     case "diff":
       return runDiff(positionals, {
         format: values.format,

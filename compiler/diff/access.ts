@@ -5,7 +5,15 @@
 // are over raw paths (framed, see analyze/language.ts); `canonical` restricts them to the
 // paths the proxy lets through.
 import { canonicalPaths } from "../analyze/canonical.ts";
-import { everything, intersect, type Language, nothing, patternLanguage, subtract, union } from "../analyze/language.ts";
+import {
+  everything,
+  intersect,
+  type Language,
+  nothing,
+  patternLanguage,
+  subtract,
+  union,
+} from "../analyze/language.ts";
 import { methodMask } from "../analyze/model.ts";
 import type { FlatPolicy, IrPair, IrProxy, IrRule, IrScope } from "../ir/index.ts";
 
@@ -51,7 +59,8 @@ export class SideAccess {
           paths = patterns.get(key)!;
         }
         if (paths === null) this.unmodelled.push(`${rule.scope}:${rule.entity}:${rule.id}`);
-        const conditional = rule.headers.length + rule.query.length + rule.body.length + rule.token.length > 0;
+        const conditional =
+          rule.headers.length + rule.query.length + rule.body.length + rule.token.length > 0;
         return {
           rule,
           methods: methodMask(rule.methods),
@@ -108,9 +117,13 @@ export class SideAccess {
       );
     const denySure = paths((facts) => facts.rule.effect === "deny" && facts.exact);
     const denyMaybe = paths((facts) => facts.rule.effect === "deny");
-    const allowSure = scope.default === "allow" ? everything() : paths((f) => f.rule.effect === "allow" && f.exact);
+    const allowSure =
+      scope.default === "allow" ? everything() : paths((f) => f.rule.effect === "allow" && f.exact);
     const allowMaybe = scope.default === "allow" ? everything() : paths((f) => f.rule.effect === "allow");
-    found = { sure: subtract(allowSure, denyMaybe, DIFF_LIMIT), maybe: subtract(allowMaybe, denySure, DIFF_LIMIT) };
+    found = {
+      sure: subtract(allowSure, denyMaybe, DIFF_LIMIT),
+      maybe: subtract(allowMaybe, denySure, DIFF_LIMIT),
+    };
     this.scopeCache.set(key, found);
     return found;
   }

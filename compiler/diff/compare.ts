@@ -5,6 +5,8 @@
 // moves into or out of "conditional" are "may" flips; conditional → conditional is not a
 // flip (the rule changes list shows what changed). Examples are witness paths of the flip
 // languages, and each is decided by both sides' decision functions before it is shown.
+
+import type { Decision } from "../../runtime/decision/types.ts";
 import {
   equivalent,
   intersect,
@@ -14,9 +16,8 @@ import {
   subtract,
   union,
 } from "../analyze/language.ts";
-import { witnesses } from "../analyze/product.ts";
 import { METHOD_CLASSES } from "../analyze/model.ts";
-import type { Decision } from "../../runtime/decision/types.ts";
+import { witnesses } from "../analyze/product.ts";
 import { type Access, DIFF_LIMIT, type SideAccess } from "./access.ts";
 import { type PathSummary, summarisePaths } from "./describe.ts";
 import type { Side } from "./sides.ts";
@@ -126,7 +127,8 @@ function comparePair(
   const flips: Flip[] = [];
   for (const kind of FLIP_KINDS) {
     for (const group of found.get(kind) ?? []) {
-      const method = group.bits[0] === METHOD_CLASSES.length - 1 ? OTHER_METHOD : METHOD_CLASSES[group.bits[0]!]!;
+      const method =
+        group.bits[0] === METHOD_CLASSES.length - 1 ? OTHER_METHOD : METHOD_CLASSES[group.bits[0]!]!;
       flips.push({
         kind,
         methods: methodNames(group.bits),
@@ -153,11 +155,17 @@ function flipLanguages(before: Classes, after: Classes): Record<FlipKind, Langua
     widened: subtract(after.allowed, before.possible, DIFF_LIMIT),
     narrowed: subtract(before.allowed, after.possible, DIFF_LIMIT),
     "may-widen": union(
-      [subtract(after.conditional, before.possible, DIFF_LIMIT), intersect(before.conditional, after.allowed, DIFF_LIMIT)],
+      [
+        subtract(after.conditional, before.possible, DIFF_LIMIT),
+        intersect(before.conditional, after.allowed, DIFF_LIMIT),
+      ],
       DIFF_LIMIT,
     ),
     "may-narrow": union(
-      [intersect(before.allowed, after.conditional, DIFF_LIMIT), subtract(before.conditional, after.possible, DIFF_LIMIT)],
+      [
+        intersect(before.allowed, after.conditional, DIFF_LIMIT),
+        subtract(before.conditional, after.possible, DIFF_LIMIT),
+      ],
       DIFF_LIMIT,
     ),
   };

@@ -1,7 +1,14 @@
 // Names a set of flipped paths for a reviewer: a short regex when the automaton prints as
 // one, else one of the policy's own path patterns it equals (or its complement, or one
 // pattern less another), else the longer regex, else only the examples.
-import { equivalent, everything, intersect, type Language, LanguageTooLarge, subtract } from "../analyze/language.ts";
+import {
+  equivalent,
+  everything,
+  intersect,
+  type Language,
+  LanguageTooLarge,
+  subtract,
+} from "../analyze/language.ts";
 import { DIFF_LIMIT } from "./access.ts";
 import { describePaths } from "./pattern.ts";
 
@@ -36,10 +43,16 @@ export function summarisePaths(
   if (printed !== null && printed.length <= SHORT) return { pattern: printed, text: `\`${printed}\`` };
   try {
     const unique = dedupe(patterns);
-    const canon = unique.map((pattern) => ({ pattern, paths: intersect(pattern.paths, canonicalPaths, DIFF_LIMIT) }));
+    const canon = unique.map((pattern) => ({
+      pattern,
+      paths: intersect(pattern.paths, canonicalPaths, DIFF_LIMIT),
+    }));
     for (const { pattern, paths } of canon) {
       if (equivalent(canonical, paths, DIFF_LIMIT)) {
-        return { pattern: `${pattern.ignoreCase ? "(?i)" : ""}${pattern.source}`, text: `matching ${show(pattern)}` };
+        return {
+          pattern: `${pattern.ignoreCase ? "(?i)" : ""}${pattern.source}`,
+          text: `matching ${show(pattern)}`,
+        };
       }
     }
     for (const { pattern, paths } of canon) {
@@ -52,7 +65,10 @@ export function summarisePaths(
       for (const removed of few) {
         if (kept === removed) continue;
         if (equivalent(canonical, subtract(kept.paths, removed.paths, DIFF_LIMIT), DIFF_LIMIT)) {
-          return { pattern: printed, text: `matching ${show(kept.pattern)} but not ${show(removed.pattern)}` };
+          return {
+            pattern: printed,
+            text: `matching ${show(kept.pattern)} but not ${show(removed.pattern)}`,
+          };
         }
       }
     }

@@ -67,7 +67,7 @@ function charSet(set: CharSet): string {
   const text = set.intersect(PRINTABLE);
   if (text.size === PRINTABLE.max - PRINTABLE.min + 1) return ".";
   const missing = set.negate().intersect(PRINTABLE);
-  if (text.size === 1) return escape(text.ranges[0]!.min, false);
+  if (text.size === 1) return escapeChar(text.ranges[0]!.min, false);
   return missing.size < text.size ? `[^${ranges(missing)}]` : `[${ranges(text)}]`;
 }
 
@@ -75,13 +75,15 @@ function ranges(set: CharSet): string {
   return set.ranges
     .map((range) =>
       range.max - range.min > 2
-        ? `${escape(range.min, true)}-${escape(range.max, true)}`
-        : Array.from({ length: range.max - range.min + 1 }, (_, at) => escape(range.min + at, true)).join(""),
+        ? `${escapeChar(range.min, true)}-${escapeChar(range.max, true)}`
+        : Array.from({ length: range.max - range.min + 1 }, (_, at) => escapeChar(range.min + at, true)).join(
+            "",
+          ),
     )
     .join("");
 }
 
-function escape(code: number, inClass: boolean): string {
+function escapeChar(code: number, inClass: boolean): string {
   const ch = String.fromCharCode(code);
   if (code < 0x20 || code === 0x7f) return `\\x${code.toString(16).padStart(2, "0")}`;
   if (inClass) return "\\]-^[".includes(ch) ? `\\${ch}` : ch;

@@ -1,4 +1,5 @@
 // `rrc diff --format markdown`: ready to paste into a pull-request comment.
+import { METHOD_CLASSES } from "../analyze/model.ts";
 import type { DecisionSummary, Example, Flip, FlipKind, PairDiff } from "./compare.ts";
 import type { DiffReport, SideInfo } from "./report.ts";
 
@@ -25,7 +26,10 @@ export function renderMarkdown(report: DiffReport): string {
       : "no request changes verdict";
   out.push(`## rrc diff: ${verdict}`, "", `${side(report.old)} → ${side(report.new)}`, "");
   if (report.pairs.length > 0) {
-    out.push("| proxy | credential | widened | narrowed | may widen | may narrow |", "|---|---|---:|---:|---:|---:|");
+    out.push(
+      "| proxy | credential | widened | narrowed | may widen | may narrow |",
+      "|---|---|---:|---:|---:|---:|",
+    );
     for (const pair of report.pairs) {
       const count = (kind: FlipKind) => pair.flips.filter((flip) => flip.kind === kind).length;
       out.push(
@@ -79,8 +83,13 @@ function pairSection(pair: PairDiff): string[] {
 }
 
 function flipLines(flip: Flip): string[] {
-  const methods = flip.methods.includes("*") ? "any method" : flip.methods.map((m) => `\`${m}\``).join(", ");
-  return [`- ${methods} on ${flip.paths.text}`, ...flip.examples.map((example) => `  - ${exampleLine(example)}`)];
+  const methods = flip.methods.includes("*")
+    ? "any method"
+    : flip.methods.map((method) => (method === METHOD_CLASSES.at(-1) ? method : `\`${method}\``)).join(", ");
+  return [
+    `- ${methods} on ${flip.paths.text}`,
+    ...flip.examples.map((example) => `  - ${exampleLine(example)}`),
+  ];
 }
 
 function exampleLine(example: Example): string {
@@ -109,9 +118,7 @@ function ruleSection(report: DiffReport): string[] {
     out.push("");
   }
   for (const change of report.defaults) {
-    out.push(
-      `- ${SCOPE_NAMES[change.scope]} \`${change.entity}\`: default ${change.old ?? "(absent)"} → ${change.new ?? "(absent)"}`,
-    );
+    out.push(`- ${SCOPE_NAMES[change.scope]} \`${change.entity}\`: default ${change.old} → ${change.new}`);
   }
   if (report.defaults.length > 0) out.push("");
   return out;

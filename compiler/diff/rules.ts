@@ -15,9 +15,8 @@ export interface RuleChange {
 export interface DefaultChange {
   readonly scope: ScopeKind;
   readonly entity: string;
-  /** null: the entity is absent on that side. */
-  readonly old: "allow" | "deny" | null;
-  readonly new: "allow" | "deny" | null;
+  readonly old: "allow" | "deny";
+  readonly new: "allow" | "deny";
 }
 
 const FIELDS = [
@@ -46,7 +45,7 @@ function fieldValue(rule: IrRule, field: (typeof FIELDS)[number]): unknown {
     case "token":
       return checks(rule[field]);
     case "order":
-      return rule.declIndex;
+      return null; // compared apart, among the rules both sides have
     default:
       return rule[field];
   }
@@ -56,7 +55,10 @@ function scopesByKey(policy: FlatPolicy): Map<string, IrScope> {
   return new Map(policy.scopes.map((scope) => [`${scope.kind}\u0000${scope.entity}`, scope]));
 }
 
-export function compareRules(old: FlatPolicy, next: FlatPolicy): { rules: RuleChange[]; defaults: DefaultChange[] } {
+export function compareRules(
+  old: FlatPolicy,
+  next: FlatPolicy,
+): { rules: RuleChange[]; defaults: DefaultChange[] } {
   const before = scopesByKey(old);
   const after = scopesByKey(next);
   const rules: RuleChange[] = [];
@@ -66,11 +68,17 @@ export function compareRules(old: FlatPolicy, next: FlatPolicy): { rules: RuleCh
     const [kind, entity] = key.split("\u0000") as [ScopeKind, string];
     const a = before.get(key);
     const b = after.get(key);
-    if ((a?.default ?? null) !== (b?.default ?? null)) {
-      defaults.push({ scope: kind, entity, old: a?.default ?? null, new: b?.default ?? null });
-    }
+    // A scope only one side has (no proxy reaches it on the other) shows up as pairs added or removed.
+    if (a && b && a.default !== b.default)
+      defaults.push({ scope: kind, entity, old: a.default, new: b.default });
     const oldRules = new Map((a?.rules ?? []).map((rule) => [rule.id, rule]));
     const newRules = new Map((b?.rules ?? []).map((rule) => [rule.id, rule]));
+    // Declaration order only breaks reporting ties: a rule has moved when its place among the
+    // rules both sides keep has changed, not because a rule before it was added or removed.
+    const kept = (rules: readonly IrRule[] | undefined, other: Map<string, IrRule>) =>
+      (rules ?? []).filter((rule) => other.has(rule.id)).map((rule) => rule.id);
+    const oldOrder = kept(a?.rules, newRules);
+    const newOrder = kept(b?.rules, oldRules);
     for (const id of [...new Set([...oldRules.keys(), ...newRules.keys()])].sort()) {
       const was = oldRules.get(id);
       const is = newRules.get(id);
@@ -78,8 +86,10 @@ export function compareRules(old: FlatPolicy, next: FlatPolicy): { rules: RuleCh
       if (!was) rules.push({ ...base, change: "added", fields: [] });
       else if (!is) rules.push({ ...base, change: "removed", fields: [] });
       else {
-        const fields = FIELDS.filter(
-          (field) => JSON.stringify(fieldValue(was, field)) !== JSON.stringify(fieldValue(is, field)),
+        const fields = FIELDS.filter((field) =>
+          field === "order"
+            ? oldOrder.indexOf(id) !== newOrder.indexOf(id)
+            : JSON.stringify(fieldValue(was, field)) !== JSON.stringify(fieldValue(is, field)),
         );
         if (fields.length > 0) rules.push({ ...base, change: "changed", fields });
       }

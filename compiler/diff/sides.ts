@@ -75,15 +75,24 @@ function describe(formats: Formats): string {
 }
 
 /** Both sides must be in formats this compiler reads, and the same ones. */
-export function checkFormats(old: { label: string; formats: Formats }, next: { label: string; formats: Formats }) {
-  if (old.formats.schemaVersion !== next.formats.schemaVersion || old.formats.moduleFormat !== next.formats.moduleFormat) {
+export function checkFormats(
+  old: { label: string; formats: Formats },
+  next: { label: string; formats: Formats },
+) {
+  if (
+    old.formats.schemaVersion !== next.formats.schemaVersion ||
+    old.formats.moduleFormat !== next.formats.moduleFormat
+  ) {
     throw new DiffInputError(
       `bundle formats differ: \`${old.label}\` has ${describe(old.formats)}, \`${next.label}\` has ` +
         `${describe(next.formats)}; rebuild both with the same rrc version to compare them`,
     );
   }
   for (const side of [old, next]) {
-    if (side.formats.schemaVersion !== SUPPORTED_MANIFEST_VERSION || side.formats.moduleFormat !== SUPPORTED_MODULE_FORMAT) {
+    if (
+      side.formats.schemaVersion !== SUPPORTED_MANIFEST_VERSION ||
+      side.formats.moduleFormat !== SUPPORTED_MODULE_FORMAT
+    ) {
       throw new DiffInputError(
         `\`${side.label}\` has ${describe(side.formats)}, which this rrc (${describe(CURRENT)}) cannot read; ` +
           "rebuild it with this version",

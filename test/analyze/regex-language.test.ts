@@ -6,15 +6,50 @@ import { describe, expect, it } from "vitest";
 import { anyCanonicalPath, canonicalPaths } from "../../compiler/analyze/canonical.ts";
 import { accepts, intersect, patternLanguage } from "../../compiler/analyze/language.ts";
 import { witnesses } from "../../compiler/analyze/product.ts";
-import { literalPrefix, provenPath } from "../../compiler/analyze/shortcuts.ts";
 import { parsePattern } from "../../compiler/analyze/regex-parse.ts";
+import { literalPrefix, provenPath } from "../../compiler/analyze/shortcuts.ts";
 import { compileSet } from "../../compiler/regex/set-pattern.ts";
 import { canonicalizePath } from "../../runtime/request/canonical-path.ts";
 
 const ATOMS = [
-  "a", "b", "A", "/", "\\.", ".", "-", "_", "~", "%", "2", "F", "é", "k", ";", "=",
-  "[ab]", "[^a/]", "[a-c]", "[[:alpha:]]", "[[:^digit:]]", "[]a]", "\\d", "\\w", "\\W", "\\s", "\\S",
-  "\\pL", "\\p{Lu}", "\\PL", "\\x61", "\\x{2F}", "\\Q/a.\\E", "\\C", "(?i:a)", "(?s:.)", "\\/", "\\%",
+  "a",
+  "b",
+  "A",
+  "/",
+  "\\.",
+  ".",
+  "-",
+  "_",
+  "~",
+  "%",
+  "2",
+  "F",
+  "é",
+  "k",
+  ";",
+  "=",
+  "[ab]",
+  "[^a/]",
+  "[a-c]",
+  "[[:alpha:]]",
+  "[[:^digit:]]",
+  "[]a]",
+  "\\d",
+  "\\w",
+  "\\W",
+  "\\s",
+  "\\S",
+  "\\pL",
+  "\\p{Lu}",
+  "\\PL",
+  "\\x61",
+  "\\x{2F}",
+  "\\Q/a.\\E",
+  "\\C",
+  "(?i:a)",
+  "(?s:.)",
+  "\\/",
+  "\\%",
 ];
 const QUANTIFIERS = ["", "", "", "*", "+", "?", "{2}", "{1,3}", "{0,}", "*?", "+?", "{2,}?"];
 
@@ -25,9 +60,9 @@ const pattern: fc.Arbitrary<string> = fc.letrec<{ alt: string; seq: string; item
   item: fc.oneof(
     { maxDepth: 2, withCrossShrink: true },
     fc.tuple(fc.constantFrom(...ATOMS), fc.constantFrom(...QUANTIFIERS)).map(([atom, q]) => atom + q),
-    fc.tuple(tie("alt"), fc.constantFrom("(", "(?:", "(?P<n>", "(?i:"), fc.constantFrom(...QUANTIFIERS)).map(
-      ([inner, open, q]) => `${open}${inner})${q}`,
-    ),
+    fc
+      .tuple(tie("alt"), fc.constantFrom("(", "(?:", "(?P<n>", "(?i:"), fc.constantFrom(...QUANTIFIERS))
+      .map(([inner, open, q]) => `${open}${inner})${q}`),
   ),
 })).alt;
 
@@ -35,27 +70,61 @@ const anchoredPattern = fc
   .tuple(fc.boolean(), pattern, fc.boolean(), fc.constantFrom("", "", "(?i)"))
   .map(([start, body, end, flags]) => `${flags}${start ? "^" : ""}(?:${body})${end ? "$" : ""}`);
 
-const SEGMENTS = ["a", "b", "ab", "A", "aa", "k", ".", "..", "", "%61", "%2f", "%2F", "é", "a;b", "%2541", "%25", "x.y", "~", "=", "%7E", "2F", "%C3%A9", "bb"];
-const rawPath = fc.array(fc.constantFrom(...SEGMENTS), { maxLength: 5 }).map((parts) => `/${parts.join("/")}`);
+const SEGMENTS = [
+  "a",
+  "b",
+  "ab",
+  "A",
+  "aa",
+  "k",
+  ".",
+  "..",
+  "",
+  "%61",
+  "%2f",
+  "%2F",
+  "é",
+  "a;b",
+  "%2541",
+  "%25",
+  "x.y",
+  "~",
+  "=",
+  "%7E",
+  "2F",
+  "%C3%A9",
+  "bb",
+];
+const rawPath = fc
+  .array(fc.constantFrom(...SEGMENTS), { maxLength: 5 })
+  .map((parts) => `/${parts.join("/")}`);
 const OPTIONS = { allowPathParameters: true, allowDoubleEncoding: true };
 
 describe("pattern languages", () => {
   it("accept exactly the canonical paths RE2 matches", () => {
     const canonical = anyCanonicalPath();
     fc.assert(
-      fc.property(anchoredPattern, fc.boolean(), fc.array(rawPath, { minLength: 20, maxLength: 20 }), (source, i, raws) => {
-        const built = patternLanguage(source, i);
-        if (!built.ok) return; // refused constructs are tested below
-        const language = intersect(built.language, canonical);
-        // The gateway matches with an RE2.Set (which, unlike one RE2 object, allows repeated group names).
-        const regex = compileSet([{ source, ignoreCase: i }]);
-        for (const raw of raws) {
-          const result = canonicalizePath(raw, OPTIONS);
-          if (!result.ok) continue;
-          expect(accepts(language, result.path), `${source} (i=${i}) on ${result.path}`).toBe(regex.test(result.path));
-        }
-        for (const path of witnesses(language, 3)) expect(regex.test(path), `${source}: witness ${path}`).toBe(true);
-      }),
+      fc.property(
+        anchoredPattern,
+        fc.boolean(),
+        fc.array(rawPath, { minLength: 20, maxLength: 20 }),
+        (source, i, raws) => {
+          const built = patternLanguage(source, i);
+          if (!built.ok) return; // refused constructs are tested below
+          const language = intersect(built.language, canonical);
+          // The gateway matches with an RE2.Set (which, unlike one RE2 object, allows repeated group names).
+          const regex = compileSet([{ source, ignoreCase: i }]);
+          for (const raw of raws) {
+            const result = canonicalizePath(raw, OPTIONS);
+            if (!result.ok) continue;
+            expect(accepts(language, result.path), `${source} (i=${i}) on ${result.path}`).toBe(
+              regex.test(result.path),
+            );
+          }
+          for (const path of witnesses(language, 3))
+            expect(regex.test(path), `${source}: witness ${path}`).toBe(true);
+        },
+      ),
       { numRuns: 150, seed: 5 },
     );
   });
@@ -81,15 +150,21 @@ describe("pattern languages", () => {
   it("the canonical-path language holds every path the canonicaliser produces", () => {
     const strict = canonicalPaths({ allowPathParameters: false, allowDoubleEncoding: false });
     const loose = anyCanonicalPath();
-    const raw = fc.array(fc.constantFrom(...SEGMENTS, "%00", "%5C", "%E2%82%AC", "%ZZ", "a b", "!$&'()*+,", ":@", "%3b"), {
-      maxLength: 6,
-    });
+    const raw = fc.array(
+      fc.constantFrom(...SEGMENTS, "%00", "%5C", "%E2%82%AC", "%ZZ", "a b", "!$&'()*+,", ":@", "%3b"),
+      {
+        maxLength: 6,
+      },
+    );
     fc.assert(
       fc.property(raw, fc.boolean(), (parts, slashes) => {
         const path = `/${parts.join(slashes ? "//" : "/")}`;
         const looseResult = canonicalizePath(path, OPTIONS);
         if (looseResult.ok) expect(accepts(loose, looseResult.path), looseResult.path).toBe(true);
-        const strictResult = canonicalizePath(path, { allowPathParameters: false, allowDoubleEncoding: false });
+        const strictResult = canonicalizePath(path, {
+          allowPathParameters: false,
+          allowDoubleEncoding: false,
+        });
         if (strictResult.ok) expect(accepts(strict, strictResult.path), strictResult.path).toBe(true);
       }),
       { numRuns: 2000, seed: 3 },

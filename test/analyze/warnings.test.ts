@@ -16,6 +16,7 @@ interface Expected {
     readonly line: number;
     readonly column: number;
     readonly message: string;
+    /** Messages; those about another rule end with `@line:column` of that rule. */
     readonly notes: readonly string[];
   }[];
   readonly pruned: readonly string[];
@@ -42,7 +43,10 @@ describe.each(cases)("analysis fixture %s", (name) => {
       line: item.span?.line,
       column: item.span?.column,
       message: item.message,
-      notes: (item.notes ?? []).map((note) => note.message),
+      // A note on another rule ends with that rule's position.
+      notes: (item.notes ?? []).map((note) =>
+        note.span ? `${note.message} @${note.span.line}:${note.span.column}` : note.message,
+      ),
     }));
     expect(actual).toEqual(expected.diagnostics.map((item) => ({ ...item, file: "policy.json" })));
     expect(result.bundle!.manifest.pruned).toEqual(expected.pruned);
@@ -53,13 +57,43 @@ describe.each(cases)("analysis fixture %s", (name) => {
     const built = await buildThreeWays([policy]);
     open.push(built);
     const proxy = built.result.flat!.proxies[0]!;
-    const paths = ["/", "/admin", "/admin/users", "/admin/users/7", "/v1/charges", "/files/7", "/files/8",
-      "/reports", "/reports/a", "/reports/b", "/public/x", "/internal", "/internal/x", "/a/x", "/b/x", "/ADMIN/x",
-      "/export", "/import", "/health", "/upload", "/x", "/v1/secrets", "/v1/", ...(expected.requests ?? []).map((r) => r.path)];
+    const paths = [
+      "/",
+      "/admin",
+      "/admin/users",
+      "/admin/users/7",
+      "/v1/charges",
+      "/files/7",
+      "/files/8",
+      "/reports",
+      "/reports/a",
+      "/reports/b",
+      "/public/x",
+      "/internal",
+      "/internal/x",
+      "/a/x",
+      "/b/x",
+      "/ADMIN/x",
+      "/export",
+      "/import",
+      "/health",
+      "/upload",
+      "/x",
+      "/v1/secrets",
+      "/v1/",
+      ...(expected.requests ?? []).map((r) => r.path),
+    ];
     for (const pair of proxy.pairs) {
       for (const method of ["GET", "POST", "DELETE", "PURGE"]) {
         for (const path of paths) {
-          built.decide({ proxy: proxy.id, credential: pair.credential, method, path, headers: {}, query: {} });
+          built.decide({
+            proxy: proxy.id,
+            credential: pair.credential,
+            method,
+            path,
+            headers: {},
+            query: {},
+          });
         }
       }
     }
