@@ -158,6 +158,11 @@ async function runWorker(options: ServeOptions): Promise<number> {
     ...options,
     adminPort: null,
     meterStoreInstance: options.meterStore ? undefined : new IpcMeterStore(process as never),
+    // Only when the primary serves a dashboard: one IPC message per decision.
+    forwardDecision:
+      options.adminPort === null
+        ? undefined
+        : (record) => process.send?.({ type: "rrc-decision", record } satisfies WorkerMessage),
   });
   const send = (message: WorkerMessage) => process.send?.(message);
   // The primary decides: a terminal's signals reach the whole process group.

@@ -8,12 +8,16 @@ import { loadBundle } from "../bundle/load.ts";
 import { createMeterStore, type MeterStore } from "../meter/index.ts";
 import { answerMeterCall, type MeterCall } from "../meter/ipc-store.ts";
 import { startAdminServer } from "../observe/admin-server.ts";
+import { dashboardMatrix } from "../observe/dashboard-matrix.ts";
+import type { DecisionRecord } from "../observe/decision-record.ts";
+import { LiveFeed } from "../observe/live-feed.ts";
 import type { RunningGateway, ServeOptions } from "./serve.ts";
 
 export type WorkerMessage =
   | { type: "rrc-ready"; port: number; revision: string }
   | { type: "rrc-reloaded"; ok: boolean }
-  | { type: "rrc-metrics"; id: number; json: object[] };
+  | { type: "rrc-metrics"; id: number; json: object[] }
+  | { type: "rrc-decision"; record: DecisionRecord };
 
 export type PrimaryMessage =
   | { type: "rrc-reload" }
@@ -22,7 +26,11 @@ export type PrimaryMessage =
 
 export async function startCluster(options: ServeOptions, count: number): Promise<RunningGateway> {
   // Verify the bundle before forking, so a refused bundle fails once, with its code.
-  let manifest = (await loadBundle(options.bundleDir, { verifyKey: options.verifyKey })).manifest;
+  let bundle = await loadBundle(options.bundleDir, { verifyKey: options.verifyKey });
+  let manifest = bundle.manifest;
+  // The dashboard lives on the primary's admin port; workers send it their decisions.
+  const feed = options.adminPort === null ? null : new LiveFeed(new Registry());
+  feed?.setSnapshotSource(() => ({ revision: bundle.manifest.revision, matrix: dashboardMatrix(bundle) }));
   const store: MeterStore | null = options.meterStore
     ? null
     : await createMeterStore({ url: undefined, stateDir: options.meterStateDir });
@@ -42,6 +50,8 @@ export async function startCluster(options: ServeOptions, count: number): Promis
       worker.on("message", (message: WorkerMessage | MeterCall) => {
         if (message.type === "rrc-meter" && store) {
           void answerMeterCall(store, message).then((reply) => worker.isConnected() && worker.send(reply));
+        } else if (message.type === "rrc-decision") {
+          feed?.publish(message.record);
         } else if (message.type === "rrc-ready") {
           ready = true;
           resolve({ port: message.port, revision: message.revision });
@@ -111,6 +121,7 @@ export async function startCluster(options: ServeOptions, count: number): Promis
           metrics: aggregated as never,
           manifest: () => manifest,
           ready: () => !closing,
+          feed: feed ?? undefined,
         });
 
   const reload = (): Promise<boolean> =>
@@ -126,7 +137,10 @@ export async function startCluster(options: ServeOptions, count: number): Promis
           if (--pending === 0) {
             void loadBundle(options.bundleDir, { verifyKey: options.verifyKey })
               .then((loaded) => {
-                if (allOk) manifest = loaded.manifest;
+                if (!allOk) return;
+                bundle = loaded;
+                manifest = loaded.manifest;
+                feed?.reloaded();
               })
               .catch(() => undefined)
               .finally(() => resolve(allOk));
@@ -149,6 +163,7 @@ export async function startCluster(options: ServeOptions, count: number): Promis
     }, options.drainMs + 5_000);
     await Promise.all(exits);
     clearTimeout(deadline);
+    feed?.close();
     await admin?.close();
     await store?.close();
   };

@@ -12,8 +12,8 @@ export interface Observers {
   readonly metrics: GatewayMetrics;
   /** With --shadow-bundle: decides again with the candidate and notes disagreements. */
   readonly shadow?: ShadowDecisions | null;
-  /** With an admin port: the dashboard's live feed. */
-  readonly feed?: LiveFeed | null;
+  /** With an admin port: the dashboard's live feed (in a cluster worker, a forwarder to the primary's). */
+  readonly feed?: Pick<LiveFeed, "publish"> | null;
 }
 
 export function logDecision(context: RequestContext, observers: Observers): void {

@@ -12,6 +12,7 @@ import { createMeterStore, type MeterStore } from "../meter/index.ts";
 import { startAdminServer } from "../observe/admin-server.ts";
 import { dashboardMatrix } from "../observe/dashboard-matrix.ts";
 import { DecisionLog, type DecisionLogOptions, type LogSink } from "../observe/decision-log.ts";
+import type { DecisionRecord } from "../observe/decision-record.ts";
 import { LiveFeed } from "../observe/live-feed.ts";
 import { gateOnLog } from "../observe/log-gate.ts";
 import { GatewayMetrics } from "../observe/metrics.ts";
@@ -55,6 +56,8 @@ export interface ServeOptions {
   readonly meterStore?: string;
   readonly meterStateDir: string;
   readonly meterFailOpen: boolean;
+  /** In a cluster worker: hands each decision record to the primary's dashboard feed. */
+  readonly forwardDecision?: (record: DecisionRecord) => void;
   /** A store made elsewhere (a cluster worker's channel to the primary's store). */
   readonly meterStoreInstance?: MeterStore;
   /** Reload outcomes, for the CLI to print. */
@@ -80,6 +83,8 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
   metrics.watchLog(log);
   const shadow = options.shadowBundleDir ? new ShadowDecisions(metrics.registry) : null;
   const feed = options.adminPort === null ? null : new LiveFeed(metrics.registry);
+  const forward = options.forwardDecision;
+  const published = feed ?? (forward ? { publish: forward } : null);
   const meterStore =
     options.meterStoreInstance ??
     (await createMeterStore({ url: options.meterStore, stateDir: options.meterStateDir }));
@@ -99,7 +104,7 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
   const inflight = new InflightTracker();
   const gateway = new Gateway(
     initial,
-    { log, metrics, shadow, feed },
+    { log, metrics, shadow, feed: published },
     { hideRules: options.hideRules, filterLimit: options.filterLimit },
   );
   let ready = true;

@@ -62,20 +62,35 @@ describe("rrc serve --workers 2", () => {
         await response.body.dump();
         return response.statusCode;
       };
+      // The dashboard's live feed is on the primary; decisions come from the workers.
+      const events = await request(`http://127.0.0.1:${gateway.adminPort}/events`);
+      expect(events.statusCode).toBe(200);
+      let streamed = "";
+      const sawDecision = new Promise<void>((resolve) => {
+        events.body.on("data", (chunk: Buffer) => {
+          streamed += chunk.toString("utf8");
+          if (streamed.includes("event: decision")) resolve();
+        });
+      });
+      await get("/main/first");
+      await sawDecision;
+      expect(streamed).toContain("/first");
+      events.body.destroy();
+
       const before = upstream.requests.length;
       const statuses = await Promise.all(
         Array.from({ length: 200 }, (_, index) => get(`/main/echo/${index}`)),
       );
-      expect(statuses.filter((status) => status === 200)).toHaveLength(50);
-      expect(statuses.filter((status) => status === 429)).toHaveLength(150);
-      expect(upstream.requests.length - before).toBe(50);
+      expect(statuses.filter((status) => status === 200)).toHaveLength(49);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(151);
+      expect(upstream.requests.length - before).toBe(49);
 
       const metrics = await (await request(`http://127.0.0.1:${gateway.adminPort}/metrics`)).body.text();
       const total = [...metrics.matchAll(/^rrc_decisions_total\{[^}]*\} (\d+)/gm)].reduce(
         (sum, m) => sum + Number(m[1]),
         0,
       );
-      expect(total).toBe(200);
+      expect(total).toBe(201);
 
       await buildPolicy(policy([{ id: "no-legacy", effect: "deny", path: "^/legacy$" }]), dir, "live");
       gateway.child.kill("SIGHUP");
