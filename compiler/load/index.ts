@@ -4,7 +4,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, extname, join, relative, resolve, sep } from "node:path";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.ts";
 import { loadJsonSource } from "./json-source.ts";
-import { fileSpan, type PolicySource, type SourceFile } from "./source.ts";
+import type { PolicySource, SourceFile } from "./source.ts";
 import { loadTypeScriptSources } from "./ts-source.ts";
 
 export interface LoadInput {
@@ -100,4 +100,3 @@ function readSource(absolutePath: string, root: string, cwd: string): SourceFile
   };
 }
 
-export { fileSpan };

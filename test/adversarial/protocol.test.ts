@@ -6,10 +6,11 @@ import { rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { request } from "undici";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { gatewayPolicy, KEYS, UPSTREAM_TOKEN } from "../gateway/policy.ts";
-import { buildPolicy, closedPort, workspace } from "../support/gateway-setup.ts";
-import { type RecordingUpstream, startRecordingUpstream } from "../support/recording-upstream.ts";
-import { isRunning, type ServeProcess, spawnServe } from "../support/serve-process.ts";
+import { startGatewayFixture } from "../gateway/fixture.ts";
+import { KEYS } from "../gateway/policy.ts";
+import { workspace } from "../support/gateway-setup.ts";
+import type { RecordingUpstream } from "../support/recording-upstream.ts";
+import type { ServeProcess } from "../support/serve-process.ts";
 import { exchange, http1 } from "./support/raw-http.ts";
 
 const dir = workspace("protocol");
@@ -17,32 +18,20 @@ let upstream: RecordingUpstream;
 let gateway: ServeProcess;
 
 beforeAll(async () => {
-  upstream = await startRecordingUpstream();
-  const bundle = await buildPolicy(
-    gatewayPolicy(upstream.url, `http://127.0.0.1:${await closedPort()}`),
-    dir,
-  );
-  const started = await spawnServe(
-    [
-      "--bundle",
-      bundle,
-      "--admin-port",
-      "off",
-      "--log",
-      "none",
-      "--header-timeout",
-      "1000",
-      "--client-timeout",
-      "2000",
-      "--max-header-bytes",
-      "8192",
-      "--upstream-timeout",
-      "3000",
-    ],
-    { RRC_TEST_UPSTREAM_TOKEN: UPSTREAM_TOKEN },
-  );
-  if (!isRunning(started)) throw new Error(started.stderr);
-  gateway = started;
+  ({ upstream, gateway } = await startGatewayFixture(dir, [
+    "--admin-port",
+    "off",
+    "--log",
+    "none",
+    "--header-timeout",
+    "1000",
+    "--client-timeout",
+    "2000",
+    "--max-header-bytes",
+    "8192",
+    "--upstream-timeout",
+    "3000",
+  ]));
 });
 
 afterAll(async () => {

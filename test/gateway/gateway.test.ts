@@ -5,14 +5,11 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildPolicy, closedPort, workspace } from "../support/gateway-setup.ts";
-import {
-  type CARD_DOCUMENT,
-  type RecordingUpstream,
-  startRecordingUpstream,
-} from "../support/recording-upstream.ts";
-import { isRunning, type ServeProcess, spawnServe } from "../support/serve-process.ts";
-import { gatewayPolicy, KEYS, UPSTREAM_TOKEN } from "./policy.ts";
+import { workspace } from "../support/gateway-setup.ts";
+import type { CARD_DOCUMENT, RecordingUpstream } from "../support/recording-upstream.ts";
+import type { ServeProcess } from "../support/serve-process.ts";
+import { startGatewayFixture } from "./fixture.ts";
+import { KEYS, UPSTREAM_TOKEN } from "./policy.ts";
 
 const dir = workspace("gateway");
 const logFile = join(dir, "decisions.jsonl");
@@ -20,28 +17,16 @@ let upstream: RecordingUpstream;
 let gateway: ServeProcess;
 
 beforeAll(async () => {
-  upstream = await startRecordingUpstream();
-  const bundle = await buildPolicy(
-    gatewayPolicy(upstream.url, `http://127.0.0.1:${await closedPort()}`),
-    dir,
-  );
-  const started = await spawnServe(
-    [
-      "--bundle",
-      bundle,
-      "--admin-port",
-      "0",
-      "--log",
-      `file:${logFile}`,
-      "--upstream-timeout",
-      "1000",
-      "--filter-limit",
-      "50000",
-    ],
-    { RRC_TEST_UPSTREAM_TOKEN: UPSTREAM_TOKEN },
-  );
-  if (!isRunning(started)) throw new Error(`rrc serve did not start: ${started.stderr}`);
-  gateway = started;
+  ({ upstream, gateway } = await startGatewayFixture(dir, [
+    "--admin-port",
+    "0",
+    "--log",
+    `file:${logFile}`,
+    "--upstream-timeout",
+    "1000",
+    "--filter-limit",
+    "50000",
+  ]));
 });
 
 afterAll(async () => {

@@ -5,38 +5,27 @@ import { rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildPolicy, closedPort, workspace } from "../support/gateway-setup.ts";
-import { type RecordingUpstream, startRecordingUpstream } from "../support/recording-upstream.ts";
-import { isRunning, type ServeProcess, spawnServe } from "../support/serve-process.ts";
-import { gatewayPolicy, KEYS, UPSTREAM_TOKEN } from "./policy.ts";
+import { workspace } from "../support/gateway-setup.ts";
+import type { RecordingUpstream } from "../support/recording-upstream.ts";
+import type { ServeProcess } from "../support/serve-process.ts";
+import { startGatewayFixture } from "./fixture.ts";
+import { KEYS } from "./policy.ts";
 
 const dir = workspace("robustness");
 let upstream: RecordingUpstream;
 let gateway: ServeProcess;
 
 beforeAll(async () => {
-  upstream = await startRecordingUpstream();
-  const bundle = await buildPolicy(
-    gatewayPolicy(upstream.url, `http://127.0.0.1:${await closedPort()}`),
-    dir,
-  );
-  const started = await spawnServe(
-    [
-      "--bundle",
-      bundle,
-      "--admin-port",
-      "off",
-      "--log",
-      "none",
-      "--header-timeout",
-      "1000",
-      "--client-timeout",
-      "2000",
-    ],
-    { RRC_TEST_UPSTREAM_TOKEN: UPSTREAM_TOKEN },
-  );
-  if (!isRunning(started)) throw new Error(started.stderr);
-  gateway = started;
+  ({ upstream, gateway } = await startGatewayFixture(dir, [
+    "--admin-port",
+    "off",
+    "--log",
+    "none",
+    "--header-timeout",
+    "1000",
+    "--client-timeout",
+    "2000",
+  ]));
 });
 
 afterAll(async () => {
