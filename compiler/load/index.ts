@@ -99,4 +99,3 @@ function readSource(absolutePath: string, root: string, cwd: string): SourceFile
     kind: extname(absolutePath) === ".ts" ? "ts" : "json",
   };
 }
-
