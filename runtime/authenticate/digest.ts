@@ -4,9 +4,19 @@
 import { createHash } from "node:crypto";
 import type { ProxyCredential } from "../../compiler/authoring/types.ts";
 
+// A Hash object per request costs more than the rest of authentication (gateway benchmark), and callers
+// present the same few keys again and again. Bounded: cleared when full, so random keys cannot grow it.
+const MEMO_LIMIT = 1024;
+const memo = new Map<string, string>();
+
 /** `sha256:` + lower-case hex of the UTF-8 bytes of `value`. */
 export function sha256Digest(value: string): string {
-  return "sha256:" + createHash("sha256").update(value, "utf8").digest("hex");
+  const known = memo.get(value);
+  if (known !== undefined) return known;
+  const digest = "sha256:" + createHash("sha256").update(value, "utf8").digest("hex");
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(value, digest);
+  return digest;
 }
 
 export interface DigestEntry {

@@ -88,7 +88,7 @@ class EmbeddedStore implements MeterStore {
     this.#pruneTimer.unref();
   }
 
-  async take(takes: readonly CounterTake[]): Promise<TakeResult> {
+  take(takes: readonly CounterTake[]): TakeResult {
     this.assertOpen();
     const now = this.now();
     const found = takes.map((take) => {

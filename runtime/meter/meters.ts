@@ -32,6 +32,10 @@ interface CompiledMeter {
   readonly valuePath: readonly JsonPathSegment[] | null;
 }
 
+type MeterTake = CounterTake & { readonly meter: string };
+
+const NOTHING_TAKEN: TakeResult = Object.freeze({ admitted: true, now: 0, counters: [] });
+
 export interface MetersOptions {
   /** Admit requests when the store is unreachable (no headers, nothing counted). Default: fail closed. */
   readonly failOpen?: boolean;
@@ -64,8 +68,11 @@ export class Meters {
     return this.#byProxy.has(proxy);
   }
 
-  /** null when no meter applies to this request (no headers, no work). */
-  async admit(request: MeterRequest): Promise<Admission | null> {
+  /**
+   * null when no meter applies to this request (no headers, no work). Synchronous when the store is
+   * (the embedded one); throws or rejects with MeterStoreUnavailable unless failing open.
+   */
+  admit(request: MeterRequest): Admission | null | Promise<Admission | null> {
     const method = request.method.toUpperCase();
     const applicable = (this.#byProxy.get(request.proxy) ?? []).filter(
       (meter) =>
@@ -74,7 +81,7 @@ export class Meters {
     );
     if (applicable.length === 0) return null;
 
-    const takes: (CounterTake & { readonly meter: string })[] = [];
+    const takes: MeterTake[] = [];
     for (const meter of applicable) {
       const counter = `${request.proxy}:${meter.id}:${meter.perCredential ? request.credential : "*"}`;
       for (const { window, limit } of meter.windows) {
@@ -84,20 +91,39 @@ export class Meters {
       }
     }
     const valueMeters = applicable.filter((meter) => meter.isValue);
-
-    let result: TakeResult;
+    if (takes.length === 0) return this.#admission(request, takes, valueMeters, NOTHING_TAKEN);
+    let pending: TakeResult | Promise<TakeResult>;
     try {
-      result = takes.length > 0 ? await this.store.take(takes) : { admitted: true, now: 0, counters: [] };
+      pending = this.store.take(takes);
     } catch (error) {
-      const unavailable =
-        error instanceof MeterStoreUnavailable
-          ? error
-          : new MeterStoreUnavailable("meter store failed", { cause: error });
-      if (!this.#failOpen) throw unavailable;
-      this.#onError(unavailable);
-      return admission(true, [], null, { store: "unavailable" }, false, async () => {});
+      return this.#storeFailed(error);
     }
+    if (pending instanceof Promise) {
+      return pending.then(
+        (result) => this.#admission(request, takes, valueMeters, result),
+        (error: unknown) => this.#storeFailed(error),
+      );
+    }
+    return this.#admission(request, takes, valueMeters, pending);
+  }
 
+  /** Fails closed (throws) unless told to fail open: then admits without headers or counting. */
+  #storeFailed(error: unknown): Admission {
+    const unavailable =
+      error instanceof MeterStoreUnavailable
+        ? error
+        : new MeterStoreUnavailable("meter store failed", { cause: error });
+    if (!this.#failOpen) throw unavailable;
+    this.#onError(unavailable);
+    return admission(true, [], null, { store: "unavailable" }, false, async () => {});
+  }
+
+  #admission(
+    request: MeterRequest,
+    takes: readonly MeterTake[],
+    valueMeters: readonly CompiledMeter[],
+    result: TakeResult,
+  ): Admission {
     const limited: LimitReading[] = [];
     const state: Record<string, Record<string, string>> = {};
     takes.forEach((take, i) => {

@@ -73,9 +73,10 @@ export interface MeterStore {
   readonly kind: "embedded" | "redis";
   /**
    * Atomically: reads every counter in its current window; if every limited one has room, adds every
-   * increment; otherwise changes nothing. Throws MeterStoreUnavailable.
+   * increment; otherwise changes nothing. Throws (or rejects with) MeterStoreUnavailable. A store in
+   * this process answers synchronously, sparing the gateway a promise per request.
    */
-  take(counters: readonly CounterTake[]): Promise<TakeResult>;
+  take(counters: readonly CounterTake[]): TakeResult | Promise<TakeResult>;
   /** Adds amounts to counters in their current windows (value meters). Throws MeterStoreUnavailable. */
   add(counters: readonly CounterAdd[]): Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,8 @@
 // Gateway metrics (SPEC §10) on a registry of their own, so an embedding process's global
 // registry is neither polluted nor exported by the admin port. Label values are policy ids
 // (proxy, credential, scope, rule, meter) and codes, all bounded by the bundle; never request data.
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
+import { type HistogramSeries, HotCounter, HotHistogram } from "./hot-metrics.ts";
 
 /** Stands in for a null label: Prometheus has no null, and "" would read as "label absent". */
 const NONE = "none";
@@ -14,14 +15,15 @@ const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 export class GatewayMetrics {
   readonly registry: Registry;
-  private readonly decisions: Counter<"proxy" | "credential" | "verdict" | "scope" | "code">;
-  private readonly ruleHits: Counter<"proxy" | "scope" | "rule">;
-  private readonly decisionDuration: Histogram;
-  private readonly upstreamDuration: Histogram<"proxy">;
-  private readonly upstreamResponses: Counter<"proxy" | "status_class">;
+  // Per-request series: plain numbers (hot-metrics.ts), read by the registry on scrape.
+  private readonly decisions: HotCounter;
+  private readonly ruleHits: HotCounter;
+  private readonly decisionDuration: HotHistogram;
+  private readonly decisionDurationSeries: HistogramSeries;
+  private readonly upstreamDuration: HotHistogram;
+  private readonly upstreamResponses: HotCounter;
   private readonly meterRejections: Counter<"proxy" | "meter">;
-  private readonly meterUsage: Counter<"proxy" | "meter" | "credential">;
-  private readonly usageChildren = new Map<string, { inc(): void }>();
+  private readonly meterUsage: HotCounter;
   private readonly reloads: Counter<"result">;
   private readonly bundleInfo: Gauge<"revision" | "compiler">;
   private readonly logWaits: Counter<"outcome">;
@@ -30,49 +32,51 @@ export class GatewayMetrics {
   constructor() {
     this.registry = new Registry();
     const registers = [this.registry];
-    this.decisions = new Counter({
-      name: "rrc_decisions_total",
-      help: "Access decisions by proxy, credential, verdict, deciding scope and response code.",
-      labelNames: ["proxy", "credential", "verdict", "scope", "code"],
-      registers,
-    });
-    this.ruleHits = new Counter({
-      name: "rrc_rule_hits_total",
-      help: "Decisions made by each rule.",
-      labelNames: ["proxy", "scope", "rule"],
-      registers,
-    });
-    this.decisionDuration = new Histogram({
-      name: "rrc_decision_duration_seconds",
-      help: "Time spent deciding a request, authentication to verdict.",
-      buckets: DECISION_BUCKETS,
-      registers,
-    });
-    this.upstreamDuration = new Histogram({
-      name: "rrc_upstream_duration_seconds",
-      help: "Time from forwarding a request to the upstream's response headers.",
-      labelNames: ["proxy"],
-      buckets: UPSTREAM_BUCKETS,
-      registers,
-    });
-    this.upstreamResponses = new Counter({
-      name: "rrc_upstream_responses_total",
-      help: "Upstream responses by status class; none when the upstream was unreachable or timed out.",
-      labelNames: ["proxy", "status_class"],
-      registers,
-    });
+    this.decisions = new HotCounter(
+      "rrc_decisions_total",
+      "Access decisions by proxy, credential, verdict, deciding scope and response code.",
+      ["proxy", "credential", "verdict", "scope", "code"],
+      this.registry,
+    );
+    this.ruleHits = new HotCounter(
+      "rrc_rule_hits_total",
+      "Decisions made by each rule.",
+      ["proxy", "scope", "rule"],
+      this.registry,
+    );
+    this.decisionDuration = new HotHistogram(
+      "rrc_decision_duration_seconds",
+      "Time spent deciding a request, authentication to verdict.",
+      [],
+      DECISION_BUCKETS,
+      this.registry,
+    );
+    this.decisionDurationSeries = this.decisionDuration.child();
+    this.upstreamDuration = new HotHistogram(
+      "rrc_upstream_duration_seconds",
+      "Time from forwarding a request to the upstream's response headers.",
+      ["proxy"],
+      UPSTREAM_BUCKETS,
+      this.registry,
+    );
+    this.upstreamResponses = new HotCounter(
+      "rrc_upstream_responses_total",
+      "Upstream responses by status class; none when the upstream was unreachable or timed out.",
+      ["proxy", "status_class"],
+      this.registry,
+    );
     this.meterRejections = new Counter({
       name: "rrc_meter_rejections_total",
       help: "Requests rejected by a meter (rate limit or quota).",
       labelNames: ["proxy", "meter"],
       registers,
     });
-    this.meterUsage = new Counter({
-      name: "rrc_meter_requests_total",
-      help: "Requests admitted and counted by each meter, per credential (the per-client usage counters).",
-      labelNames: ["proxy", "meter", "credential"],
-      registers,
-    });
+    this.meterUsage = new HotCounter(
+      "rrc_meter_requests_total",
+      "Requests admitted and counted by each meter, per credential (the per-client usage counters).",
+      ["proxy", "meter", "credential"],
+      this.registry,
+    );
     this.reloads = new Counter({
       name: "rrc_reloads_total",
       help: "Bundle reloads by result.",
@@ -124,9 +128,6 @@ export class GatewayMetrics {
     });
   }
 
-  private readonly decisionChildren = new Map<string, { inc(): void }>();
-  private readonly ruleChildren = new Map<string, { inc(): void }>();
-
   decision(
     proxy: string,
     credential: string | null,
@@ -137,43 +138,20 @@ export class GatewayMetrics {
     decisionSeconds: number,
   ): void {
     const scopeLabel = scope ?? NONE;
-    const credentialLabel = credential ?? NONE;
-    // prom-client hashes a label object on every call; children are cached by their values
-    // instead (label values are policy ids, so the cache is bounded by the policy).
-    const key = `${proxy}\u0000${credentialLabel}\u0000${verdict}\u0000${scopeLabel}\u0000${code}`;
-    let decisions = this.decisionChildren.get(key);
-    if (!decisions) {
-      decisions = this.decisions.labels(proxy, credentialLabel, verdict, scopeLabel, code);
-      this.decisionChildren.set(key, decisions);
-    }
-    decisions.inc();
-    if (rule !== null) {
-      const ruleKey = `${proxy}\u0000${scopeLabel}\u0000${rule}`;
-      let hits = this.ruleChildren.get(ruleKey);
-      if (!hits) {
-        hits = this.ruleHits.labels(proxy, scopeLabel, rule);
-        this.ruleChildren.set(ruleKey, hits);
-      }
-      hits.inc();
-    }
-    this.decisionDuration.observe(decisionSeconds);
+    this.decisions.child(proxy, credential ?? NONE, verdict, scopeLabel, code).value++;
+    if (rule !== null) this.ruleHits.child(proxy, scopeLabel, rule).value++;
+    this.decisionDuration.observe(this.decisionDurationSeries, decisionSeconds);
   }
 
   /** `status` is null when no response came (unreachable, timed out). */
   upstream(proxy: string, status: number | null, seconds: number): void {
-    this.upstreamDuration.observe({ proxy }, seconds);
-    this.upstreamResponses.inc({ proxy, status_class: statusClass(status) });
+    this.upstreamDuration.observe(this.upstreamDuration.child(proxy), seconds);
+    this.upstreamResponses.child(proxy, statusClass(status)).value++;
   }
 
   /** One admitted request counted by `meter`. */
   meterCounted(proxy: string, meter: string, credential: string): void {
-    const key = `${proxy}\u0000${meter}\u0000${credential}`;
-    let child = this.usageChildren.get(key);
-    if (!child) {
-      child = this.meterUsage.labels(proxy, meter, credential);
-      this.usageChildren.set(key, child);
-    }
-    child.inc();
+    this.meterUsage.child(proxy, meter, credential).value++;
   }
 
   meterRejection(proxy: string, meter: string): void {
@@ -240,8 +218,10 @@ function counterOnScrape(registers: Registry[], name: string, help: string, read
   });
 }
 
+const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
 function statusClass(status: number | null): string {
   if (status === null) return NONE;
   if (status < 100 || status > 599 || !Number.isInteger(status)) return "other";
-  return `${Math.floor(status / 100)}xx`;
+  return STATUS_CLASSES[Math.floor(status / 100) - 1]!;
 }

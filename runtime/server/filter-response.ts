@@ -6,7 +6,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import type { FilterPlan } from "../filter/index.ts";
 import type { RequestContext } from "./context.ts";
 import type { CollectedResponse } from "./forward.ts";
-import { REWRITTEN_BODY_DROPPED, responseHeaders } from "./headers.ts";
+import { headerValues, REWRITTEN_BODY_DROPPED, withoutNames } from "./headers.ts";
 import type { ProblemCode } from "./problems.ts";
 
 export function sendCollected(
@@ -32,11 +32,10 @@ function send(
   body: string | Buffer,
   rewritten: boolean,
 ): void {
-  const headers = responseHeaders(upstream.headers, rewritten ? REWRITTEN_BODY_DROPPED : undefined);
-  if (rewritten) headers["content-length"] = String(Buffer.byteLength(body));
-  headers["x-request-id"] = context.requestId;
-  headers["x-rrc-code"] = "access-granted";
-  for (const [name, value] of context.extraHeaders) headers[name] = value;
+  const headers = rewritten ? withoutNames(upstream.headers, REWRITTEN_BODY_DROPPED) : [...upstream.headers];
+  if (rewritten) headers.push("content-length", String(Buffer.byteLength(body)));
+  headers.push("x-request-id", context.requestId, "x-rrc-code", "access-granted");
+  for (const [name, value] of context.extraHeaders) headers.push(name, value);
   context.response.writeHead(upstream.statusCode, headers);
   context.response.end(body);
 }
@@ -44,22 +43,25 @@ function send(
 const NOT_JSON = Symbol("not-json");
 
 function parseJson(upstream: CollectedResponse): unknown {
-  if (!isJson(upstream.headers["content-type"])) return NOT_JSON;
+  const types = headerValues(upstream.headers, "content-type");
+  // Two Content-Type lines leave it to the caller which one counts: not JSON for a filter.
+  if (types.length !== 1 || !isJson(types[0]!)) return NOT_JSON;
+  const encodings = headerValues(upstream.headers, "content-encoding");
+  if (encodings.length > 1) return NOT_JSON;
   try {
-    return JSON.parse(decode(upstream.body, upstream.headers["content-encoding"]).toString("utf8"));
+    return JSON.parse(decode(upstream.body, encodings[0]).toString("utf8"));
   } catch {
     return NOT_JSON;
   }
 }
 
-function isJson(contentType: string | string[] | undefined): boolean {
-  if (typeof contentType !== "string") return false;
+function isJson(contentType: string): boolean {
   if (contentType === "application/json") return true;
   const type = contentType.split(";")[0]!.trim().toLowerCase();
   return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }
 
-function decode(body: Buffer, encoding: string | string[] | undefined): Buffer {
+function decode(body: Buffer, encoding: string | undefined): Buffer {
   if (encoding === undefined || encoding === "identity") return body;
   if (encoding === "gzip" || encoding === "x-gzip") return gunzipSync(body);
   if (encoding === "deflate") return inflateSync(body);

@@ -1,17 +1,20 @@
 // Stage `forward`: the canonical request goes to the target through its undici Pool,
-// streaming both ways (no stream.pipeline, no fetch: SPEC §13 measured both slower). The
-// upstream credential is injected; the caller's is stripped. When a response filter
-// applies, a 2xx body is collected instead and handed to the filter stage.
-import { Writable } from "node:stream";
+// streaming both ways. The upstream credential is injected; the caller's is stripped. When
+// a response filter applies, a 2xx body is collected instead and handed to the filter stage.
+//
+// The Pool is driven through `dispatch` with a handler of our own rather than `stream()`:
+// no Writable, AsyncResource or end-of-stream listeners per request (SPEC §13: the hot path
+// stays near a bare pass-through; measured in bench/RESULTS.md).
 import type { Dispatcher } from "undici";
 import type { RequestContext } from "./context.ts";
-import { forwardHeaders, responseHeaders } from "./headers.ts";
+import { forwardHeaders, responseHeaderList } from "./headers.ts";
 import type { ProblemCode } from "./problems.ts";
 import { stripQuery } from "./request-target.ts";
 
 export interface CollectedResponse {
   readonly statusCode: number;
-  readonly headers: Record<string, string | string[] | undefined>;
+  /** Flat [name, value, …] list, lower-case names, hop-by-hop headers already removed. */
+  readonly headers: readonly string[];
   readonly body: Buffer;
 }
 
@@ -20,12 +23,14 @@ export type ForwardOutcome =
   | { kind: "collected"; response: CollectedResponse }
   | { kind: "failed"; code: ProblemCode };
 
+const STREAMED: ForwardOutcome = Object.freeze({ kind: "streamed" });
 const TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT"]);
 
 class TooLarge extends Error {}
+class CallerGone extends Error {}
 
 /** `collect`: a 2xx response body is needed whole (a filter or a value meter applies). */
-export async function forward(
+export function forward(
   context: RequestContext,
   collect: boolean,
   filterLimit: number,
@@ -36,7 +41,7 @@ export async function forward(
   try {
     injected = proxy.upstreamAuth.headers();
   } catch {
-    return { kind: "failed", code: "upstream-auth-unavailable" };
+    return Promise.resolve({ kind: "failed", code: "upstream-auth-unavailable" });
   }
   const query = stripQuery(context.rawQuery, context.stripQuery);
   const headers = forwardHeaders({
@@ -47,41 +52,19 @@ export async function forward(
     set: injected,
     identityEncoding: collect,
   });
-  // No AbortController per request (measured at ~12 µs each): a caller that goes away
-  // destroys `response`, and undici's next write to it fails and ends the upstream request.
-  const response = context.response;
-  let collected: CollectedResponse | null = null;
   context.upstreamStartedAt = performance.now();
-  try {
-    await proxy.pool.stream(
+  return new Promise((resolve) => {
+    const handler = new ForwardHandler(context, collect, filterLimit, resolve);
+    proxy.pool.dispatch(
       {
         path: proxy.basePath + context.canonicalPath! + (query ? `?${query}` : ""),
         method: request.method as Dispatcher.HttpMethod,
         headers,
         body: context.body ?? (hasBody(request) ? request : null),
       },
-      ({ statusCode, headers: upstreamHeaders }) => {
-        context.upstreamStatus = statusCode;
-        if (collect && statusCode >= 200 && statusCode < 300) {
-          return collector(filterLimit, (body) => {
-            collected = { statusCode, headers: upstreamHeaders, body };
-          });
-        }
-        const outgoing = responseHeaders(upstreamHeaders);
-        outgoing["x-request-id"] = context.requestId;
-        outgoing["x-rrc-code"] = "access-granted";
-        for (const [name, value] of context.extraHeaders) outgoing[name] = value;
-        response.writeHead(statusCode, outgoing);
-        return response;
-      },
+      handler,
     );
-  } catch (error) {
-    if (response.destroyed) return { kind: "failed", code: "request-timeout" };
-    if (error instanceof TooLarge) return { kind: "failed", code: "response-too-large" };
-    const code = (error as { code?: string }).code ?? "";
-    return { kind: "failed", code: TIMEOUTS.has(code) ? "upstream-timeout" : "upstream-unreachable" };
-  }
-  return collected ? { kind: "collected", response: collected } : { kind: "streamed" };
+  });
 }
 
 function hasBody(request: RequestContext["request"]): boolean {
@@ -89,22 +72,120 @@ function hasBody(request: RequestContext["request"]): boolean {
   return (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined;
 }
 
-function collector(limit: number, done: (body: Buffer) => void): Writable {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      size += chunk.length;
-      if (size > limit) {
-        callback(new TooLarge());
-        return;
+/**
+ * undici's handler interface: the response either streams into the caller's ServerResponse
+ * (pausing the upstream while the caller's socket is full) or, for a filtered 2xx, is
+ * collected up to `limit` bytes. Settles exactly once.
+ */
+class ForwardHandler implements Dispatcher.DispatchHandler {
+  private abort: ((reason?: Error) => void) | null = null;
+  private chunks: Buffer[] | null = null;
+  private size = 0;
+  private statusCode = 0;
+  private headers: string[] = [];
+  private settled = false;
+  private resume: (() => void) | null = null;
+
+  constructor(
+    private readonly context: RequestContext,
+    private readonly collect: boolean,
+    private readonly limit: number,
+    private readonly resolve: (outcome: ForwardOutcome) => void,
+  ) {}
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.context.response.destroyed) {
+      abort(new CallerGone());
+      return;
+    }
+    this.abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx: the final response follows
+    const context = this.context;
+    context.upstreamStatus = statusCode;
+    const headers = responseHeaderList(rawHeaders);
+    if (this.collect && statusCode < 300) {
+      this.statusCode = statusCode;
+      this.headers = headers;
+      this.chunks = [];
+      return true;
+    }
+    const response = context.response;
+    if (response.destroyed) {
+      this.abort?.(new CallerGone());
+      return false;
+    }
+    headers.push("x-request-id", context.requestId, "x-rrc-code", "access-granted");
+    for (const [name, value] of context.extraHeaders) headers.push(name, value);
+    response.writeHead(statusCode, headers);
+    this.resume = resume;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const chunks = this.chunks;
+    if (chunks !== null) {
+      this.size += chunk.length;
+      if (this.size > this.limit) {
+        this.abort?.(new TooLarge());
+        return false;
       }
       chunks.push(chunk);
-      callback();
-    },
-    final(callback) {
-      done(Buffer.concat(chunks, size));
-      callback();
-    },
-  });
+      return true;
+    }
+    const response = this.context.response;
+    if (response.destroyed) {
+      this.abort?.(new CallerGone());
+      return false;
+    }
+    if (response.write(chunk)) return true;
+    // The caller's socket is full: undici pauses the upstream until the caller drains, or stops it
+    // if the caller goes away meanwhile (a paused request has no body timeout in undici).
+    response.once("drain", this.onDrain);
+    response.once("close", this.onCallerClosed);
+    return false;
+  }
+
+  private readonly onDrain = (): void => {
+    this.context.response.off("close", this.onCallerClosed);
+    this.resume!();
+  };
+
+  private readonly onCallerClosed = (): void => {
+    this.context.response.off("drain", this.onDrain);
+    this.abort?.(new CallerGone());
+  };
+
+  onComplete(): void {
+    if (this.chunks !== null) {
+      const body = Buffer.concat(this.chunks, this.size);
+      this.settle({
+        kind: "collected",
+        response: { statusCode: this.statusCode, headers: this.headers, body },
+      });
+      return;
+    }
+    this.context.response.end();
+    this.settle(STREAMED);
+  }
+
+  onError(error: Error): void {
+    // Mid-body failures too: the gateway's refusal then cuts the connection (sendProblem).
+    this.settle({ kind: "failed", code: failureCode(error, this.context.response.destroyed) });
+  }
+
+  private settle(outcome: ForwardOutcome): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve(outcome);
+  }
+}
+
+function failureCode(error: Error, callerGone: boolean): ProblemCode {
+  if (callerGone || error instanceof CallerGone) return "request-timeout";
+  if (error instanceof TooLarge) return "response-too-large";
+  const code = (error as { code?: string }).code ?? "";
+  return TIMEOUTS.has(code) ? "upstream-timeout" : "upstream-unreachable";
 }

@@ -103,7 +103,8 @@ export class Gateway {
     context.canonicalPath = canonical.path;
 
     if (state.meters.has(proxy.id)) {
-      const metered = await meter(context);
+      const pendingMeter = meter(context);
+      const metered = pendingMeter instanceof Promise ? await pendingMeter : pendingMeter;
       if (!metered.ok) {
         if (metered.code === "rate-limited") {
           this.observers.metrics.meterRejection(proxy.id, context.admission!.exceeded!);

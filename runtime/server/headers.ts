@@ -79,23 +79,45 @@ function listedInConnection(value: string | undefined): Set<string> {
   );
 }
 
-const RESPONSE_DROPPED = new Set([...HOP_BY_HOP]);
+const RESPONSE_DROPPED: ReadonlySet<string> = new Set([...HOP_BY_HOP]);
 
-/** Upstream response headers for the caller, minus hop-by-hop ones. */
-export function responseHeaders(
-  upstream: Readonly<Record<string, string | string[] | undefined>>,
-  drop: ReadonlySet<string> = RESPONSE_DROPPED,
-): Record<string, string | string[]> {
-  const connectionListed = listedInConnection(
-    typeof upstream.connection === "string" ? upstream.connection : undefined,
-  );
-  const out: Record<string, string | string[]> = {};
-  for (const name of Object.keys(upstream)) {
-    const value = upstream[name];
-    if (value === undefined || drop.has(name) || connectionListed.has(name)) continue;
-    out[name] = value;
+/**
+ * Upstream response headers for the caller, from undici's raw [name, value, …] list: a flat list with
+ * lower-case names (repeated headers stay repeated lines), minus hop-by-hop ones and any the
+ * upstream's Connection header lists.
+ */
+export function responseHeaderList(raw: readonly (Buffer | string)[]): string[] {
+  const out: string[] = [];
+  let connection: string | null = null;
+  for (let index = 0; index < raw.length; index += 2) {
+    const name = raw[index]!.toString("latin1").toLowerCase();
+    const value = raw[index + 1]!.toString("latin1");
+    if (name === "connection") connection = connection === null ? value : `${connection},${value}`;
+    if (RESPONSE_DROPPED.has(name)) continue;
+    out.push(name, value);
+  }
+  if (connection === null) return out;
+  const listed = listedInConnection(connection);
+  for (const name of listed) if (!RESPONSE_DROPPED.has(name)) return withoutNames(out, listed);
+  return out;
+}
+
+/** A flat header list without the named headers. */
+export function withoutNames(headers: readonly string[], names: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let index = 0; index < headers.length; index += 2) {
+    if (!names.has(headers[index]!)) out.push(headers[index]!, headers[index + 1]!);
   }
   return out;
+}
+
+/** Values of a header in a flat, lower-case-named list. */
+export function headerValues(headers: readonly string[], name: string): string[] {
+  const values: string[] = [];
+  for (let index = 0; index < headers.length; index += 2) {
+    if (headers[index] === name) values.push(headers[index + 1]!);
+  }
+  return values;
 }
 
 /** Headers dropped when the gateway rewrites the body (filters). */

@@ -7,21 +7,36 @@ import type { ProblemCode } from "./problems.ts";
 
 export type MeterOutcome = { ok: true } | { ok: false; code: ProblemCode };
 
-export async function meter(context: RequestContext): Promise<MeterOutcome> {
-  let admission: Admission | null;
+const ADMITTED: MeterOutcome = Object.freeze({ ok: true });
+const RATE_LIMITED: MeterOutcome = Object.freeze({ ok: false, code: "rate-limited" });
+const STORE_UNAVAILABLE: MeterOutcome = Object.freeze({ ok: false, code: "meter-store-unavailable" });
+
+/** Synchronous with the embedded store; a promise with a remote one (Redis, a cluster's primary). */
+export function meter(context: RequestContext): MeterOutcome | Promise<MeterOutcome> {
+  let pending: Admission | null | Promise<Admission | null>;
   try {
-    admission = await context.state.meters.admit({
+    pending = context.state.meters.admit({
       proxy: context.proxy!.id,
       credential: context.credential!,
       method: context.request.method ?? "",
       canonicalPath: context.canonicalPath!,
     });
   } catch (error) {
-    if (error instanceof MeterStoreUnavailable) return { ok: false, code: "meter-store-unavailable" };
-    throw error;
+    return storeFailed(error);
   }
-  if (admission === null) return { ok: true };
+  if (pending instanceof Promise)
+    return pending.then((admission) => admitted(context, admission), storeFailed);
+  return admitted(context, pending);
+}
+
+function admitted(context: RequestContext, admission: Admission | null): MeterOutcome {
+  if (admission === null) return ADMITTED;
   context.admission = admission;
   context.extraHeaders = admission.headers;
-  return admission.admitted ? { ok: true } : { ok: false, code: "rate-limited" };
+  return admission.admitted ? ADMITTED : RATE_LIMITED;
+}
+
+function storeFailed(error: unknown): MeterOutcome {
+  if (error instanceof MeterStoreUnavailable) return STORE_UNAVAILABLE;
+  throw error;
 }

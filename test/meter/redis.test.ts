@@ -158,7 +158,7 @@ describe("redis store", () => {
     const deadline = Date.now() + 10_000;
     let result = null;
     while (result === null && Date.now() < deadline) {
-      result = await closed.admit(request({ proxy })).catch(() => null);
+      result = await Promise.resolve(closed.admit(request({ proxy }))).catch(() => null);
       if (result === null) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(result?.admitted).toBe(true);
