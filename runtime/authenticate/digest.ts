@@ -1,22 +1,16 @@
 // Digest look-ups (SPEC §3): the policy stores only `sha256:<hex>` of each api key, bearer token and fixed
 // JWT, so the presented value is hashed once and looked up in a Map. The cost does not grow with the number
 // of credentials, and no secret is ever compared character by character.
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { ProxyCredential } from "../../compiler/authoring/types.ts";
 
-// A Hash object per request costs more than the rest of authentication (gateway benchmark), and callers
-// present the same few keys again and again. Bounded: cleared when full, so random keys cannot grow it.
-const MEMO_LIMIT = 1024;
-const memo = new Map<string, string>();
-
-/** `sha256:` + lower-case hex of the UTF-8 bytes of `value`. */
+/**
+ * `sha256:` + lower-case hex of the UTF-8 bytes of `value`. The one-shot `hash()` costs about 40% of a
+ * Hash object (measured: 0.64 µs against 1.56 µs). Presented values are never cached in plaintext: a
+ * look-up keyed by them would compare secrets with ordinary string equality (SECURITY.md).
+ */
 export function sha256Digest(value: string): string {
-  const known = memo.get(value);
-  if (known !== undefined) return known;
-  const digest = "sha256:" + createHash("sha256").update(value, "utf8").digest("hex");
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(value, digest);
-  return digest;
+  return "sha256:" + hash("sha256", value, "hex");
 }
 
 export interface DigestEntry {

@@ -2,9 +2,8 @@
 // `select` is called per request: it answers null (stream the response through) without allocating, or the
 // plan of the filters that apply, composed in SPEC order.
 
-import type RE2 from "re2";
 import type { Filter } from "../../compiler/authoring/types.ts";
-import { compileSingle } from "../../compiler/regex/set-pattern.ts";
+import { compilePathMatcher, type PathMatcher } from "../request/path-matcher.ts";
 import { compileDestroy } from "./destroy.ts";
 import { compileMask } from "./mask.ts";
 import { compileRetain } from "./retain.ts";
@@ -54,7 +53,7 @@ export function compileFilters(stages: FilterStages): FilterProgram {
 
   // Identical path regexes are compiled, and tested per request, once.
   const regexIndex = new Map<string, number>();
-  const regexes: RE2[] = [];
+  const regexes: PathMatcher[] = [];
   const entries: Entry[] = filters.map((filter) => {
     const match = filter.match;
     let path = -1;
@@ -63,7 +62,7 @@ export function compileFilters(stages: FilterStages): FilterProgram {
       const key = (ignoreCase ? "i/" : "/") + match.path;
       path = regexIndex.get(key) ?? -1;
       if (path < 0) {
-        path = regexes.push(compileSingle(match.path, ignoreCase)) - 1;
+        path = regexes.push(compilePathMatcher(match.path, ignoreCase)) - 1;
         regexIndex.set(key, path);
       }
     }

@@ -5,8 +5,8 @@
 // request that then fails upstream (502/504, or a non-2xx answer) still counts once. Value meters
 // add only for 2xx JSON responses, via settle().
 import type { Meter as MeterEntity, MeterWindow, PolicyDocument } from "../../compiler/authoring/types.ts";
-import { compileSingle } from "../../compiler/regex/set-pattern.ts";
 import { type JsonPathSegment, parseJsonPath, selectJsonPath } from "../request/json-path.ts";
+import { compilePathMatcher } from "../request/path-matcher.ts";
 import { type LimitReading, limitHeaders } from "./headers.ts";
 import {
   type Admission,
@@ -190,7 +190,10 @@ function compileMeter(meter: MeterEntity): CompiledMeter {
     perCredential: meter.per === "credential",
     windows: limited.length > 0 ? limited : WINDOWS.map((window) => ({ window, limit: null })),
     methods: meter.match?.methods ? new Set(meter.match.methods) : null,
-    path: meter.match?.path === undefined ? null : compileSingle(meter.match.path, meter.match.flags === "i"),
+    path:
+      meter.match?.path === undefined
+        ? null
+        : compilePathMatcher(meter.match.path, meter.match.flags === "i"),
     isValue: parsed !== null,
     // The compiler rejects invalid paths (RRC3006, RRC3102); one that slips through adds nothing.
     valuePath: parsed?.ok ? parsed.segments : null,

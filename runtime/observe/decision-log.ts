@@ -52,7 +52,8 @@ export class DecisionLog {
   private readonly closeTimeoutMs: number;
   /** Block mode: every record is written under a slot reserve() handed out first. */
   readonly blocking: boolean;
-  private buffer: DecisionRecord[] = [];
+  /** Serialised records: a line per record holds far less memory for the GC to copy than the object graph. */
+  private buffer: string[] = [];
   private timer: NodeJS.Timeout | null = null;
   /** Records in the batch the sink has not settled yet (0: nothing in flight). */
   private inFlight = 0;
@@ -135,8 +136,8 @@ export class DecisionLog {
   }
 
   /**
-   * Takes the record by reference and serialises it later, off the request's path: the caller
-   * must not change it afterwards. The "none" sink neither writes nor counts.
+   * Serialises the record at once (it is never read again, so the caller may reuse it) and
+   * buffers the line. The "none" sink neither writes nor counts.
    */
   write(record: DecisionRecord): void {
     if (this.sink === null) return;
@@ -145,7 +146,15 @@ export class DecisionLog {
       this.droppedCount++;
       return;
     }
-    this.buffer.push(record);
+    let line: string;
+    try {
+      line = JSON.stringify(record);
+    } catch {
+      // A record that cannot be serialised (a BigInt or a cycle in `meter`) costs only itself.
+      this.droppedCount++;
+      return;
+    }
+    this.buffer.push(line);
     this.accepted++;
     if (this.inFlight > 0) return; // the sink's callback sends what gathered meanwhile
     if (this.buffer.length >= this.maxBuffered) this.schedule(0);
@@ -201,26 +210,11 @@ export class DecisionLog {
     if (this.sink === null || this.inFlight > 0 || this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    let text = "";
-    let count = 0;
-    for (const record of batch) {
-      // A record that cannot be serialised (a BigInt or a cycle in `meter`) costs only itself.
-      try {
-        text += JSON.stringify(record) + "\n";
-        count++;
-      } catch {
-        this.droppedCount++;
-      }
-    }
     this.admitSlotWaiters();
-    if (count === 0) {
-      this.settle(batch.length);
-      return;
-    }
-    this.inFlight = count;
+    this.inFlight = batch.length;
     this.batchSize = batch.length;
     try {
-      this.sink.send(text, count, this.onSent);
+      this.sink.send(batch.join("\n") + "\n", batch.length, this.onSent);
     } catch (error) {
       this.onFatal(error instanceof Error ? error : new Error(String(error)));
     }

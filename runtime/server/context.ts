@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Admission } from "../meter/index.ts";
+import type { Observers } from "./log-decision.ts";
 import type { PolicyState, ProxyRuntime } from "./policy-state.ts";
 
 const NO_HEADERS: readonly (readonly [string, string])[] = [];
@@ -37,6 +38,8 @@ export class RequestContext {
     readonly request: IncomingMessage,
     readonly response: ServerResponse,
     readonly state: PolicyState,
+    /** Where the request's decision record and metrics go once the response is done. */
+    readonly observers: Observers,
   ) {
     this.requestId = randomUUID();
     this.startedAt = performance.now();

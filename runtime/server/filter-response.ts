@@ -32,7 +32,7 @@ function send(
   body: string | Buffer,
   rewritten: boolean,
 ): void {
-  const headers = rewritten ? withoutNames(upstream.headers, REWRITTEN_BODY_DROPPED) : [...upstream.headers];
+  const headers = rewritten ? withoutNames(upstream.headers, REWRITTEN_BODY_DROPPED) : upstream.headers;
   if (rewritten) headers.push("content-length", String(Buffer.byteLength(body)));
   headers.push("x-request-id", context.requestId, "x-rrc-code", "access-granted");
   for (const [name, value] of context.extraHeaders) headers.push(name, value);

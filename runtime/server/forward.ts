@@ -14,7 +14,7 @@ import { stripQuery } from "./request-target.ts";
 export interface CollectedResponse {
   readonly statusCode: number;
   /** Flat [name, value, …] list, lower-case names, hop-by-hop headers already removed. */
-  readonly headers: readonly string[];
+  readonly headers: string[];
   readonly body: Buffer;
 }
 
@@ -48,7 +48,8 @@ export function forward(
     request,
     requestId: context.requestId,
     clientAddress: context.clientAddress,
-    drop: [...context.stripHeaders, ...proxy.upstreamAuth.ownedHeaders],
+    drop: context.stripHeaders,
+    owned: proxy.upstreamAuth.ownedHeaders,
     set: injected,
     identityEncoding: collect,
   });
@@ -160,7 +161,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onComplete(): void {
     if (this.chunks !== null) {
-      const body = Buffer.concat(this.chunks, this.size);
+      const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
       this.settle({
         kind: "collected",
         response: { statusCode: this.statusCode, headers: this.headers, body },

@@ -38,8 +38,10 @@ export class Gateway {
   }
 
   readonly handle = (request: IncomingMessage, response: ServerResponse): void => {
-    const context = new RequestContext(request, response, this.state);
-    response.once("close", () => logDecision(context, this.observers));
+    const context = new RequestContext(request, response, this.state, this.observers);
+    // One shared listener instead of a closure per request: the context rides on the response.
+    (response as LoggedResponse)[LOGGED] = context;
+    response.on("close", logOnClose);
     this.run(context).catch(() => this.refuse(context, "internal-error"));
   };
 
@@ -148,6 +150,17 @@ export class Gateway {
 }
 
 const NO_QUERY: ReadonlyMap<string, readonly string[]> = new Map();
+
+const LOGGED = Symbol("rrc.logged");
+
+type LoggedResponse = ServerResponse & {
+  [LOGGED]?: RequestContext;
+};
+
+function logOnClose(this: LoggedResponse): void {
+  const context = this[LOGGED];
+  if (context !== undefined) logDecision(context, context.observers);
+}
 
 function hostName(header: string | undefined): string | null {
   if (!header) return null;

@@ -30,8 +30,10 @@ export interface ForwardHeaderInput {
   readonly request: IncomingMessage;
   readonly requestId: string;
   readonly clientAddress: string;
-  /** Lower-case names to drop (the caller's credential, names the upstream auth owns). */
+  /** Lower-case names to drop: the caller's credential. */
   readonly drop: readonly string[];
+  /** Lower-case names the upstream credential owns (dropped too). */
+  readonly owned: readonly string[];
   /** Headers to set (lower-case names): upstream credential, and so on. */
   readonly set: readonly (readonly [string, string])[];
   /** When a response filter will run, ask for an uncompressed body. */
@@ -58,7 +60,13 @@ export function forwardHeaders(input: ForwardHeaderInput): string[] {
       forwardedFor = forwardedFor ? `${forwardedFor}, ${value}` : value;
       continue;
     }
-    if (ALWAYS_DROPPED.has(name) || connectionListed.has(name) || input.drop.includes(name)) continue;
+    if (
+      ALWAYS_DROPPED.has(name) ||
+      connectionListed.has(name) ||
+      input.drop.includes(name) ||
+      input.owned.includes(name)
+    )
+      continue;
     if (input.identityEncoding && name === "accept-encoding") continue;
     // CGI-style servers (PHP-FPM, WSGI, Rack) read `x_tenant` as `x-tenant`: an alias for a header a rule
     // inspects, a method override or a rewrite header. Dropped, as nginx does by default.
@@ -69,8 +77,10 @@ export function forwardHeaders(input: ForwardHeaderInput): string[] {
   return out;
 }
 
-function listedInConnection(value: string | undefined): Set<string> {
-  if (!value) return new Set();
+const NOTHING_LISTED: ReadonlySet<string> = new Set();
+
+function listedInConnection(value: string | undefined): ReadonlySet<string> {
+  if (!value) return NOTHING_LISTED;
   return new Set(
     value
       .split(",")

@@ -109,6 +109,7 @@ describe("forwarded headers", () => {
       requestId: "rid",
       clientAddress: "127.0.0.1",
       drop: [],
+      owned: ["authorization"],
       set: [["authorization", "Bearer upstream"]],
       identityEncoding: false,
     });
