@@ -23,7 +23,9 @@ interface MetricSnapshot {
 
 abstract class HotMetric<Series> {
   readonly aggregator = "sum";
-  protected readonly series = new Map<string, { readonly labels: Labels; readonly data: Series }>();
+  protected series: { readonly labels: Labels; readonly data: Series }[] = [];
+  /** Label values → series, one Map level per label: no key string is built (or hashed) per call. */
+  private index = new Map<string, unknown>();
 
   constructor(
     readonly name: string,
@@ -37,21 +39,33 @@ abstract class HotMetric<Series> {
 
   /** The series for these label values (in labelNames order), created on first use. */
   child(...values: string[]): Series {
-    const key = values.length === 1 ? values[0]! : values.join("\u0000");
-    const found = this.series.get(key);
-    if (found) return found.data;
+    let level = this.index;
+    const last = values.length - 1;
+    for (let depth = 0; depth < last; depth++) {
+      let next = level.get(values[depth]!) as Map<string, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(values[depth]!, next);
+      }
+      level = next;
+    }
+    const leaf = last < 0 ? "" : values[last]!;
+    const found = level.get(leaf) as Series | undefined;
+    if (found !== undefined) return found;
     const labels: Labels = {};
     this.labelNames.forEach((name, index) => {
       labels[name] = values[index]!;
     });
     const data = this.create();
-    this.series.set(key, { labels, data });
+    level.set(leaf, data);
+    this.series.push({ labels, data });
     return data;
   }
 
   /** Drops every series; an unlabelled metric starts again at zero, as prom-client's do. */
   reset(): void {
-    this.series.clear();
+    this.series = [];
+    this.index = new Map();
     if (this.labelNames.length === 0) this.child();
   }
 
@@ -75,7 +89,7 @@ export class HotCounter extends HotMetric<CounterSeries> {
   }
 
   get(): MetricSnapshot {
-    const values = [...this.series.values()].map(({ labels, data }) => ({
+    const values = this.series.map(({ labels, data }) => ({
       labels: { ...labels },
       value: data.value,
     }));
@@ -119,7 +133,7 @@ export class HotHistogram extends HotMetric<HistogramSeries> {
 
   get(): MetricSnapshot {
     const values: MetricValue[] = [];
-    for (const { labels, data } of this.series.values()) {
+    for (const { labels, data } of this.series) {
       let cumulative = 0;
       this.bounds.forEach((bound, index) => {
         cumulative += data.counts[index]!;

@@ -64,9 +64,9 @@ const JSON_BODY = null;
  */
 function bodyMediaType(request: IncomingMessage): Decision | typeof JSON_BODY {
   const types = request.headersDistinct["content-type"];
-  const length = request.headers["content-length"];
+  const length = request.headersDistinct["content-length"]?.[0];
   const declaresBody =
-    (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined;
+    (length !== undefined && length !== "0") || request.headersDistinct["transfer-encoding"] !== undefined;
   if (types === undefined || !declaresBody) return JSON_BODY;
   if (types.length > 1) return AMBIGUOUS_TYPE;
   const type = types[0]!.split(";")[0]!.trim().toLowerCase();
@@ -85,7 +85,7 @@ const AMBIGUOUS_TYPE: Decision = Object.freeze({
 /** Reads at most `limit` bytes; one byte more means too large (the rest is not read). */
 export function readBody(request: IncomingMessage, limit: number): Promise<BodyRead> {
   return new Promise((resolve) => {
-    const declared = Number(request.headers["content-length"]);
+    const declared = Number(request.headersDistinct["content-length"]?.[0]);
     if (Number.isFinite(declared) && declared > limit) {
       resolve({ ok: false, tooLarge: true });
       return;

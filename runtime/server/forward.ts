@@ -29,19 +29,24 @@ const TIMEOUTS = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UN
 class TooLarge extends Error {}
 class CallerGone extends Error {}
 
-/** `collect`: a 2xx response body is needed whole (a filter or a value meter applies). */
+/**
+ * `collect`: a 2xx response body is needed whole (a filter or a value meter applies). `done` is
+ * called exactly once: when the response has streamed through, was collected, or failed.
+ */
 export function forward(
   context: RequestContext,
   collect: boolean,
   filterLimit: number,
-): Promise<ForwardOutcome> {
+  done: (outcome: ForwardOutcome) => void,
+): void {
   const proxy = context.proxy!;
   const request = context.request;
   let injected: readonly (readonly [string, string])[];
   try {
     injected = proxy.upstreamAuth.headers();
   } catch {
-    return Promise.resolve({ kind: "failed", code: "upstream-auth-unavailable" });
+    done({ kind: "failed", code: "upstream-auth-unavailable" });
+    return;
   }
   const query = stripQuery(context.rawQuery, context.stripQuery);
   const headers = forwardHeaders({
@@ -54,23 +59,21 @@ export function forward(
     identityEncoding: collect,
   });
   context.upstreamStartedAt = performance.now();
-  return new Promise((resolve) => {
-    const handler = new ForwardHandler(context, collect, filterLimit, resolve);
-    proxy.pool.dispatch(
-      {
-        path: proxy.basePath + context.canonicalPath! + (query ? `?${query}` : ""),
-        method: request.method as Dispatcher.HttpMethod,
-        headers,
-        body: context.body ?? (hasBody(request) ? request : null),
-      },
-      handler,
-    );
-  });
+  proxy.pool.dispatch(
+    {
+      path: proxy.basePath + context.canonicalPath! + (query ? `?${query}` : ""),
+      method: request.method as Dispatcher.HttpMethod,
+      headers,
+      body: context.body ?? (hasBody(request) ? request : null),
+    },
+    new ForwardHandler(context, collect, filterLimit, done),
+  );
 }
 
 function hasBody(request: RequestContext["request"]): boolean {
-  const length = request.headers["content-length"];
-  return (length !== undefined && length !== "0") || request.headers["transfer-encoding"] !== undefined;
+  const headers = request.headersDistinct;
+  const length = headers["content-length"]?.[0];
+  return (length !== undefined && length !== "0") || headers["transfer-encoding"] !== undefined;
 }
 
 /**

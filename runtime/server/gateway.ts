@@ -1,13 +1,16 @@
 // The hot path (SPEC §1): route → authenticate → authorize → meter → forward → filter →
 // log. Stage lists are fixed at start-up; each request gets one RequestContext.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AuthResult } from "../authenticate/types.ts";
+import type { Decision } from "../decision/types.ts";
+import type { FilterPlan } from "../filter/index.ts";
 import { canonicalizePath } from "../request/canonical-path.ts";
 import { authorize } from "./authorize.ts";
 import { RequestContext } from "./context.ts";
 import { sendCollected } from "./filter-response.ts";
-import { forward } from "./forward.ts";
+import { type ForwardOutcome, forward } from "./forward.ts";
 import { logDecision, type Observers } from "./log-decision.ts";
-import { meter } from "./meter-stage.ts";
+import { ADMITTED, type MeterOutcome, meter } from "./meter-stage.ts";
 import type { PolicyState } from "./policy-state.ts";
 import { type ProblemCode, sendProblem } from "./problems.ts";
 import { parseQuery, splitTarget } from "./request-target.ts";
@@ -42,18 +45,24 @@ export class Gateway {
     // One shared listener instead of a closure per request: the context rides on the response.
     (response as LoggedResponse)[LOGGED] = context;
     response.on("close", logOnClose);
-    this.run(context).catch(() => this.refuse(context, "internal-error"));
+    this.guard(context, this.route);
   };
 
-  private async run(context: RequestContext): Promise<void> {
+  // Each stage calls the next directly when its answer is synchronous (digest look-ups, a compiled
+  // decision, the embedded meter store): no promise or microtask per request on that path. A stage
+  // that must wait (JWKS, introspection, a body read, Redis, the upstream) continues from its callback.
+
+  private route(context: RequestContext): void {
     const state = context.state;
     const request = context.request;
+    const hosts = request.headersDistinct.host;
     // RFC 9112 §3.2: several Host lines are a 400. Node keeps the first; something in front may use another.
-    if (request.headersDistinct.host !== undefined && request.headersDistinct.host.length > 1) {
+    if (hosts !== undefined && hosts.length > 1) {
       this.refuse(context, "non-canonical-request");
       return;
     }
-    const host = hostName(request.headers.host);
+    // headersDistinct only: the decision needs it anyway, and Node builds each header view on first use.
+    const host = hostName(hosts?.[0]);
     const byHost = host !== null ? state.hosts.get(host) : undefined;
     const target = splitTarget(request.url ?? "/", byHost !== undefined);
     const proxy = byHost ?? (target?.proxySegment ? state.proxies.get(target.proxySegment) : undefined);
@@ -66,13 +75,16 @@ export class Gateway {
     context.rawQuery = target.rawQuery;
     context.query = parseQuery(target.rawQuery);
 
-    const pending = state.authenticator.authenticate({
+    const authenticated = state.authenticator.authenticate({
       // Every value: Node keeps only the first of repeated Authorization headers in `headers`.
       headers: request.headersDistinct,
       query: target.rawQuery === "" ? NO_QUERY : new Map(Object.entries(context.query)),
     });
-    // Digest look-ups answer synchronously: no await (and no microtask) for them.
-    const authenticated = pending instanceof Promise ? await pending : pending;
+    if (authenticated instanceof Promise) this.later(context, authenticated, this.authenticated);
+    else this.authenticated(context, authenticated);
+  }
+
+  private authenticated(context: RequestContext, authenticated: AuthResult): void {
     if (!authenticated.ok) {
       this.refuse(context, authenticated.code, { "www-authenticate": authenticated.challenge });
       return;
@@ -81,13 +93,16 @@ export class Gateway {
     context.claims = authenticated.claims;
     context.stripHeaders = authenticated.stripHeaders;
     context.stripQuery = authenticated.stripQuery;
-    if (!proxy.accepted.has(authenticated.credential)) {
+    if (!context.proxy!.accepted.has(authenticated.credential)) {
       this.refuse(context, "credential-not-accepted");
       return;
     }
+    const decision = authorize(context);
+    if (decision instanceof Promise) this.later(context, decision, this.decided);
+    else this.decided(context, decision);
+  }
 
-    const pendingDecision = authorize(context);
-    const decision = pendingDecision instanceof Promise ? await pendingDecision : pendingDecision;
+  private decided(context: RequestContext, decision: Decision): void {
     context.verdict = decision.verdict;
     context.code = decision.code;
     context.scope = decision.scope;
@@ -97,32 +112,49 @@ export class Gateway {
       return;
     }
     // Allowed implies the path canonicalised; this is the form that is forwarded.
-    const canonical = canonicalizePath(context.rest, proxy);
+    const canonical = canonicalizePath(context.rest, context.proxy!);
     if (!canonical.ok) {
       this.refuse(context, "non-canonical-request");
       return;
     }
     context.canonicalPath = canonical.path;
-
-    if (state.meters.has(proxy.id)) {
-      const pendingMeter = meter(context);
-      const metered = pendingMeter instanceof Promise ? await pendingMeter : pendingMeter;
-      if (!metered.ok) {
-        if (metered.code === "rate-limited") {
-          this.observers.metrics.meterRejection(proxy.id, context.admission!.exceeded!);
-        }
-        this.refuse(context, metered.code, Object.fromEntries(context.extraHeaders));
-        return;
-      }
-      for (const meterId of Object.keys(context.admission?.state ?? {})) {
-        this.observers.metrics.meterCounted(proxy.id, meterId, authenticated.credential);
-      }
+    if (!context.state.meters.has(context.proxy!.id)) {
+      this.metered(context, ADMITTED);
+      return;
     }
+    const metered = meter(context);
+    if (metered instanceof Promise) this.later(context, metered, this.metered);
+    else this.metered(context, metered);
+  }
 
+  private metered(context: RequestContext, metered: MeterOutcome): void {
+    const proxy = context.proxy!;
+    if (!metered.ok) {
+      if (metered.code === "rate-limited") {
+        this.observers.metrics.meterRejection(proxy.id, context.admission!.exceeded!);
+      }
+      this.refuse(context, metered.code, Object.fromEntries(context.extraHeaders));
+      return;
+    }
+    const counted = context.admission?.state;
+    if (counted) {
+      for (const meterId in counted)
+        this.observers.metrics.meterCounted(proxy.id, meterId, context.credential!);
+    }
     const plan =
-      proxy.filters.get(authenticated.credential)?.select(request.method ?? "", canonical.path) ?? null;
+      proxy.filters.get(context.credential!)?.select(context.request.method ?? "", context.canonicalPath!) ??
+      null;
     const collect = plan !== null || context.admission?.needsResponse === true;
-    const outcome = await forward(context, collect, this.options.filterLimit);
+    forward(context, collect, this.options.filterLimit, (outcome) => {
+      try {
+        this.forwarded(context, plan, outcome);
+      } catch {
+        this.refuse(context, "internal-error");
+      }
+    });
+  }
+
+  private forwarded(context: RequestContext, plan: FilterPlan | null, outcome: ForwardOutcome): void {
     if (outcome.kind === "failed") {
       this.refuse(context, outcome.code, Object.fromEntries(context.extraHeaders));
       return;
@@ -132,6 +164,27 @@ export class Gateway {
       if (problem) this.refuse(context, problem, Object.fromEntries(context.extraHeaders));
     }
     context.status = context.response.statusCode;
+  }
+
+  /** Runs a stage; anything it throws is a 500 for this request only. */
+  private guard(context: RequestContext, stage: (this: Gateway, context: RequestContext) => void): void {
+    try {
+      stage.call(this, context);
+    } catch {
+      this.refuse(context, "internal-error");
+    }
+  }
+
+  /** Continues with `next` once `pending` settles; a rejection is a 500. */
+  private later<T>(
+    context: RequestContext,
+    pending: Promise<T>,
+    next: (this: Gateway, context: RequestContext, value: T) => void,
+  ): void {
+    pending.then(
+      (value) => this.guard(context, () => next.call(this, context, value)),
+      () => this.refuse(context, "internal-error"),
+    );
   }
 
   private refuse(
@@ -164,8 +217,11 @@ function logOnClose(this: LoggedResponse): void {
 
 function hostName(header: string | undefined): string | null {
   if (!header) return null;
+  const colon = header.indexOf(":");
   const withoutPort = header.startsWith("[")
     ? header.slice(0, header.indexOf("]") + 1)
-    : header.split(":")[0]!;
+    : colon === -1
+      ? header
+      : header.slice(0, colon);
   return withoutPort.toLowerCase();
 }

@@ -46,7 +46,7 @@ export interface ForwardHeaderInput {
  */
 export function forwardHeaders(input: ForwardHeaderInput): string[] {
   const raw = input.request.rawHeaders;
-  const connectionListed = listedInConnection(input.request.headers.connection);
+  const connectionListed = listedInConnection(input.request.headersDistinct.connection?.join(","));
   const out: string[] = [];
   for (const [name, value] of input.set) out.push(name, value);
   out.push("x-request-id", input.requestId);

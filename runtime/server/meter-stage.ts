@@ -7,7 +7,7 @@ import type { ProblemCode } from "./problems.ts";
 
 export type MeterOutcome = { ok: true } | { ok: false; code: ProblemCode };
 
-const ADMITTED: MeterOutcome = Object.freeze({ ok: true });
+export const ADMITTED: MeterOutcome = Object.freeze({ ok: true });
 const RATE_LIMITED: MeterOutcome = Object.freeze({ ok: false, code: "rate-limited" });
 const STORE_UNAVAILABLE: MeterOutcome = Object.freeze({ ok: false, code: "meter-store-unavailable" });
 

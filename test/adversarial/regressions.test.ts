@@ -85,9 +85,11 @@ describe("forwarded query", () => {
 
 describe("forwarded headers", () => {
   const request = (rawHeaders: string[]) => {
-    const headers: Record<string, string> = {};
-    for (let i = 0; i < rawHeaders.length; i += 2) headers[rawHeaders[i]!.toLowerCase()] = rawHeaders[i + 1]!;
-    return { rawHeaders, headers } as unknown as IncomingMessage;
+    const headersDistinct: Record<string, string[]> = {};
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      (headersDistinct[rawHeaders[i]!.toLowerCase()] ??= []).push(rawHeaders[i + 1]!);
+    }
+    return { rawHeaders, headersDistinct } as unknown as IncomingMessage;
   };
 
   it("puts the gateway's own headers first and drops underscore aliases", () => {
