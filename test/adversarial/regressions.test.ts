@@ -87,7 +87,8 @@ describe("forwarded headers", () => {
   const request = (rawHeaders: string[]) => {
     const headersDistinct: Record<string, string[]> = {};
     for (let i = 0; i < rawHeaders.length; i += 2) {
-      (headersDistinct[rawHeaders[i]!.toLowerCase()] ??= []).push(rawHeaders[i + 1]!);
+      const name = rawHeaders[i]!.toLowerCase();
+      headersDistinct[name] = [...(headersDistinct[name] ?? []), rawHeaders[i + 1]!];
     }
     return { rawHeaders, headersDistinct } as unknown as IncomingMessage;
   };
