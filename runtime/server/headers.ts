@@ -80,7 +80,8 @@ export function forwardHeaders(input: ForwardHeaderInput): string[] {
 const NOTHING_LISTED: ReadonlySet<string> = new Set();
 
 function listedInConnection(value: string | undefined): ReadonlySet<string> {
-  if (!value) return NOTHING_LISTED;
+  // The usual values name no header: answered without splitting a string per response.
+  if (!value || value === "keep-alive" || value === "close") return NOTHING_LISTED;
   return new Set(
     value
       .split(",")
