@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { IpcMeterStore } from "../../runtime/meter/ipc-store.ts";
+import type { DecisionRecord } from "../../runtime/observe/decision-record.ts";
 import { LOG_FLAGS, type LogFlags, parseLogFlags } from "../../runtime/observe/log-options.ts";
 import { type PrimaryMessage, startCluster, type WorkerMessage } from "../../runtime/server/cluster.ts";
 import { describe, type ServeOptions, startGateway } from "../../runtime/server/serve.ts";
@@ -151,6 +152,18 @@ export async function runServe(flags: ServeFlags): Promise<number> {
   });
 }
 
+/** Decisions for the primary's live feed, sent as one IPC message per event-loop turn. */
+function batchDecisions(): (record: DecisionRecord) => void {
+  let records: DecisionRecord[] = [];
+  const flush = () => {
+    process.send?.({ type: "rrc-decisions", records } satisfies WorkerMessage);
+    records = [];
+  };
+  return (record) => {
+    if (records.push(record) === 1) setImmediate(flush);
+  };
+}
+
 /** A cluster worker: serves on the shared socket, meters through the primary's store,
  * and leaves signals, the admin port and the status lines to the primary. */
 async function runWorker(options: ServeOptions): Promise<number> {
@@ -158,11 +171,8 @@ async function runWorker(options: ServeOptions): Promise<number> {
     ...options,
     adminPort: null,
     meterStoreInstance: options.meterStore ? undefined : new IpcMeterStore(process as never),
-    // Only when the primary serves a dashboard: one IPC message per decision.
-    forwardDecision:
-      options.adminPort === null
-        ? undefined
-        : (record) => process.send?.({ type: "rrc-decision", record } satisfies WorkerMessage),
+    // Only when the primary serves a dashboard; batched per event-loop turn, not a message per decision.
+    forwardDecision: options.adminPort === null ? undefined : batchDecisions(),
   });
   const send = (message: WorkerMessage) => process.send?.(message);
   // The primary decides: a terminal's signals reach the whole process group.

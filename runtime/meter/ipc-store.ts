@@ -1,7 +1,6 @@
 // The meter store of a `rrc serve --workers N` worker: every take/add goes to the primary,
 // which owns the one embedded store, so counts stay exact across workers (one process
-// decides, atomically, in arrival order).
-import { randomUUID } from "node:crypto";
+// decides, atomically, in arrival order). Calls are batched per event-loop turn.
 import {
   type CounterAdd,
   type CounterTake,
@@ -11,33 +10,55 @@ import {
 } from "./types.ts";
 
 export interface MeterCall {
-  readonly type: "rrc-meter";
-  readonly id: string;
+  readonly id: number;
   readonly op: "take" | "add";
   readonly counters: readonly CounterTake[] | readonly CounterAdd[];
 }
 
+/** Calls made in one turn of a worker's event loop travel as one message (one IPC write and parse). */
+export interface MeterBatch {
+  readonly type: "rrc-meter";
+  readonly calls: readonly MeterCall[];
+}
+
 export interface MeterReply {
-  readonly type: "rrc-meter-reply";
-  readonly id: string;
+  readonly id: number;
   readonly result?: TakeResult;
   readonly error?: string;
 }
 
+export interface MeterBatchReply {
+  readonly type: "rrc-meter-reply";
+  readonly replies: readonly MeterReply[];
+}
+
 /** The channel to the primary: `process` in a cluster worker. */
 export interface MeterChannel {
-  send(message: MeterCall): boolean;
+  send(message: MeterBatch): boolean;
   on(event: "message", listener: (message: unknown) => void): unknown;
   off(event: "message", listener: (message: unknown) => void): unknown;
 }
 
+interface Waiting {
+  readonly resolve: (reply: MeterReply) => void;
+  readonly reject: (error: Error) => void;
+}
+
 export class IpcMeterStore implements MeterStore {
   readonly kind = "embedded" as const;
-  private readonly pending = new Map<string, { resolve(reply: MeterReply): void }>();
+  private readonly pending = new Map<number, Waiting>();
+  private queued: MeterCall[] = [];
+  private nextId = 0;
   private readonly onMessage = (message: unknown) => {
-    const reply = message as MeterReply;
-    if (reply?.type !== "rrc-meter-reply") return;
-    this.pending.get(reply.id)?.resolve(reply);
+    const batch = message as MeterBatchReply;
+    if (batch?.type !== "rrc-meter-reply") return;
+    for (const reply of batch.replies) {
+      const waiting = this.pending.get(reply.id);
+      if (waiting === undefined) continue; // timed out meanwhile
+      this.pending.delete(reply.id);
+      if (reply.error) waiting.reject(new MeterStoreUnavailable(reply.error));
+      else waiting.resolve(reply);
+    }
   };
 
   constructor(
@@ -61,44 +82,43 @@ export class IpcMeterStore implements MeterStore {
   }
 
   private call(op: MeterCall["op"], counters: MeterCall["counters"]): Promise<MeterReply> {
-    const id = randomUUID();
+    const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new MeterStoreUnavailable("the primary process did not answer in time"));
-      }, this.timeoutMs);
-      this.pending.set(id, {
-        resolve: (reply) => {
-          clearTimeout(timer);
-          this.pending.delete(id);
-          if (reply.error) reject(new MeterStoreUnavailable(reply.error));
-          else resolve(reply);
-        },
-      });
-      if (!this.channel.send({ type: "rrc-meter", id, op, counters })) {
-        // send() returning false only means back-pressure; the message is still queued.
-      }
+      this.pending.set(id, { resolve, reject });
+      if (this.queued.push({ id, op, counters }) === 1) setImmediate(this.flush);
     });
   }
+
+  private readonly flush = (): void => {
+    const calls = this.queued;
+    this.queued = [];
+    // send() returning false only means back-pressure; the message is still queued.
+    this.channel.send({ type: "rrc-meter", calls });
+    // One timer per batch: a primary that does not answer fails its calls closed.
+    setTimeout(() => {
+      for (const call of calls) {
+        const waiting = this.pending.get(call.id);
+        if (waiting === undefined) continue;
+        this.pending.delete(call.id);
+        waiting.reject(new MeterStoreUnavailable("the primary process did not answer in time"));
+      }
+    }, this.timeoutMs).unref();
+  };
 }
 
-/** In the primary: answers a worker's meter call from the shared store. */
-export async function answerMeterCall(store: MeterStore, call: MeterCall): Promise<MeterReply> {
+/** In the primary: answers a worker's calls, in order, from the shared store. */
+export async function answerMeterBatch(store: MeterStore, batch: MeterBatch): Promise<MeterBatchReply> {
+  const replies: MeterReply[] = [];
+  for (const call of batch.calls) replies.push(await answerMeterCall(store, call));
+  return { type: "rrc-meter-reply", replies };
+}
+
+async function answerMeterCall(store: MeterStore, call: MeterCall): Promise<MeterReply> {
   try {
-    if (call.op === "take") {
-      return {
-        type: "rrc-meter-reply",
-        id: call.id,
-        result: await store.take(call.counters as CounterTake[]),
-      };
-    }
+    if (call.op === "take") return { id: call.id, result: await store.take(call.counters as CounterTake[]) };
     await store.add(call.counters as CounterAdd[]);
-    return { type: "rrc-meter-reply", id: call.id };
+    return { id: call.id };
   } catch (error) {
-    return {
-      type: "rrc-meter-reply",
-      id: call.id,
-      error: error instanceof Error ? error.message : String(error),
-    };
+    return { id: call.id, error: error instanceof Error ? error.message : String(error) };
   }
 }

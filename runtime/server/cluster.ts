@@ -6,7 +6,7 @@ import cluster, { type Worker } from "node:cluster";
 import { AggregatorRegistry, Registry } from "prom-client";
 import { loadBundle } from "../bundle/load.ts";
 import { createMeterStore, type MeterStore } from "../meter/index.ts";
-import { answerMeterCall, type MeterCall } from "../meter/ipc-store.ts";
+import { answerMeterBatch, type MeterBatch } from "../meter/ipc-store.ts";
 import { startAdminServer } from "../observe/admin-server.ts";
 import { dashboardMatrix } from "../observe/dashboard-matrix.ts";
 import type { DecisionRecord } from "../observe/decision-record.ts";
@@ -17,7 +17,7 @@ export type WorkerMessage =
   | { type: "rrc-ready"; port: number; revision: string }
   | { type: "rrc-reloaded"; ok: boolean }
   | { type: "rrc-metrics"; id: number; json: object[] }
-  | { type: "rrc-decision"; record: DecisionRecord };
+  | { type: "rrc-decisions"; records: DecisionRecord[] };
 
 export type PrimaryMessage =
   | { type: "rrc-reload" }
@@ -47,11 +47,11 @@ export async function startCluster(options: ServeOptions, count: number): Promis
       const worker = cluster.fork();
       workers.add(worker);
       let ready = false;
-      worker.on("message", (message: WorkerMessage | MeterCall) => {
+      worker.on("message", (message: WorkerMessage | MeterBatch) => {
         if (message.type === "rrc-meter" && store) {
-          void answerMeterCall(store, message).then((reply) => worker.isConnected() && worker.send(reply));
-        } else if (message.type === "rrc-decision") {
-          feed?.publish(message.record);
+          void answerMeterBatch(store, message).then((reply) => worker.isConnected() && worker.send(reply));
+        } else if (message.type === "rrc-decisions") {
+          for (const record of message.records) feed?.publish(record);
         } else if (message.type === "rrc-ready") {
           ready = true;
           resolve({ port: message.port, revision: message.revision });
