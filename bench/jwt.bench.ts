@@ -3,8 +3,9 @@
 // "first verification" verifies a token never seen before (jose: signature and claims; each
 // call gets a fresh pre-signed token); "cached" presents one token again and is answered
 // from the verified-token cache, measured with the cache holding few, ~2,000 and ~9,000
-// tokens. An api-key digest look-up is the baseline. tinybench, one run;
-// `npm run bench:jwt`.
+// tokens. An api-key digest look-up is the baseline. `ExpiringLru.get` (the verified-token cache's
+// hit, on one key again and again) is also timed on its own with 1, 2,200 and 9,000 entries.
+// tinybench, one run; `npm run bench:jwt`.
 import { createHash, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -12,6 +13,7 @@ import { type CryptoKey, exportJWK, generateKeyPair, SignJWT } from "jose";
 import { Bench } from "tinybench";
 import type { ProxyCredential } from "../compiler/authoring/types.ts";
 import { Authenticator, type AuthRequest, type AuthResult } from "../runtime/authenticate/index.ts";
+import { ExpiringLru } from "../runtime/authenticate/lru.ts";
 
 const ISSUER = "https://issuer.bench/";
 const ALGORITHMS = ["RS256", "ES256"] as const;
@@ -85,6 +87,8 @@ expectOk(await authenticator.authenticate(apiKey), "api key");
 interface Row {
   readonly name: string;
   readonly entries: number | null;
+  /** The entry count is exact (not one of the approximate token counts). */
+  readonly exact?: boolean;
   readonly task: Bench["tasks"][number];
 }
 const rows: Row[] = [];
@@ -136,14 +140,30 @@ while (cached < LARGE_CACHE) {
 }
 await timeCached();
 
+const lruBench = new Bench({ time: 300, warmupTime: 50 });
+const lruSizes = [1, 2_200, LARGE_CACHE];
+for (const size of lruSizes) {
+  const lru = new ExpiringLru<number>(10_000);
+  const keyOf = (n: number) => `sha256:${n.toString(16).padStart(64, "0")}`;
+  for (let n = 0; n < size; n++) lru.set(keyOf(n), n, Number.POSITIVE_INFINITY, 0);
+  const hot = keyOf(0);
+  lruBench.add(`ExpiringLru.get hit (direct) ${size}`, () => {
+    if (lru.get(hot, 0) === undefined) throw new Error("the entry must be cached");
+  });
+}
+await lruBench.run();
+lruBench.tasks.forEach((task, i) => {
+  rows.push({ name: "ExpiringLru.get hit (direct)", entries: lruSizes[i]!, exact: true, task });
+});
+
 console.log(`JWT (jwks) authentication, Authenticator.authenticate(); JWKS fetched ${fetches}× in all`);
 console.log("case                                 cache entries    mean µs    p50 µs    p99 µs   samples");
-for (const { name, entries, task } of rows) {
+for (const { name, entries, exact, task } of rows) {
   const result = task.result as { latency?: { mean: number; p50?: number; p99?: number }; error?: Error };
   if (!result.latency) throw result.error ?? new Error(`${name} did not complete`);
   const us = (ms: number | undefined) => ((ms ?? Number.NaN) * 1000).toFixed(2).padStart(8);
   console.log(
-    `${name.padEnd(36)} ${(entries === null ? "-" : `~${entries}`).padStart(13)}  ${us(result.latency.mean)}  ` +
+    `${name.padEnd(36)} ${(entries === null ? "-" : `${exact ? "" : "~"}${entries}`).padStart(13)}  ${us(result.latency.mean)}  ` +
       `${us(result.latency.p50)}  ${us(result.latency.p99)}   ${String(task.runs).padStart(7)}`,
   );
 }

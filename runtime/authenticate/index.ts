@@ -8,7 +8,8 @@
 //     the table of that scheme (bearer prefixes; fixed `jwt` tokens under Bearer).
 //  2. `Basic` (RFC 7617): username → scrypt hash; verified pairs cached.
 //  3. Bearer JWT whose unverified `iss` names jwks credentials: verified by jose against those credentials
-//     only (no fall-through to introspection); exactly one must accept.
+//     only (no fall-through to introspection); exactly one must accept. Verified tokens (and introspection
+//     answers) are cached by digest and found before the token is decoded.
 //  4. Other bearer tokens: RFC 7662 introspection, oauth2 credentials in declaration order, first active wins.
 //  5. Anything else → 401. Key source or introspection endpoint unreachable → 503 (fail closed).
 // Answers that need no I/O (digests, cached results) are returned synchronously.
@@ -109,8 +110,9 @@ export class Authenticator {
     if (parsed === null) return this.#challenges.reject("invalid", "malformed authorization header");
     const { scheme, token } = parsed;
     const table = this.#digests.byScheme.get(scheme);
+    let digest: string | null = null;
     if (table !== undefined) {
-      const digest = sha256Digest(token);
+      digest = sha256Digest(token);
       const entry = table.get(digest);
       if (entry === null) return this.#challenges.reject("ambiguous", "token listed by several credentials");
       if (entry !== undefined) {
@@ -118,16 +120,31 @@ export class Authenticator {
       }
     }
     if (scheme === "basic" && this.#basic.enabled) return this.#basicAuth(token);
-    if (scheme === "bearer") {
-      const issuer = this.#jwks.enabled ? unverifiedIssuer(token) : null;
-      if (issuer !== null && this.#jwks.hasIssuer(issuer)) return this.#jwks.verify(token, issuer);
-      if (this.#introspector.enabled) return this.#introspector.introspect(token);
+    if (scheme === "bearer" && (this.#jwks.enabled || this.#introspector.enabled)) {
+      return this.#bearer(token, digest ?? sha256Digest(token));
     }
     // Fixed texts: the scheme comes from the caller and could be long.
     if (scheme === "bearer" || table !== undefined) {
       return this.#challenges.reject("invalid", "token not recognised");
     }
     return this.#challenges.reject("invalid", "unsupported authorization scheme");
+  }
+
+  // Steps 3 and 4. The caches are consulted by digest before the token is decoded: a token is cached by
+  // the jwks verifiers only once a credential of its (unverified) issuer accepted it, and by the
+  // introspector only when that issuer is not a jwks one. The issuer is a function of the token and the
+  // credentials never change, so a hit is the answer the decoding route would reach, at no decoding cost.
+  #bearer(token: string, key: string): AuthResult | Promise<AuthResult> {
+    const jwks = this.#jwks;
+    const introspector = this.#introspector;
+    const verified = jwks.enabled ? jwks.cached(key) : undefined;
+    if (verified !== undefined) return verified;
+    const answer = introspector.enabled ? introspector.cached(key) : undefined;
+    if (answer !== undefined) return answer;
+    const issuer = jwks.enabled ? unverifiedIssuer(token) : null;
+    if (issuer !== null && jwks.hasIssuer(issuer)) return jwks.verify(token, issuer, key);
+    if (introspector.enabled) return introspector.introspect(token, key);
+    return this.#challenges.reject("invalid", "token not recognised");
   }
 
   #basicAuth(token: string): AuthResult | Promise<AuthResult> {

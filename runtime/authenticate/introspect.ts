@@ -68,9 +68,14 @@ export class Introspector {
     return this.#endpoints.length > 0;
   }
 
-  introspect(token: string): AuthResult | Promise<AuthResult> {
-    const key = sha256Digest(token);
-    const cached = this.#answers.get(key, this.#options.now());
+  /** The cached answer for a token by its `sha256Digest`, while it lasts. */
+  cached(key: string): AuthResult | undefined {
+    return this.#answers.get(key, this.#options.now());
+  }
+
+  /** `key` is the token's `sha256Digest`, if the caller has it already. */
+  introspect(token: string, key = sha256Digest(token)): AuthResult | Promise<AuthResult> {
+    const cached = this.cached(key);
     if (cached !== undefined) return cached;
     const pending = this.#inFlight.get(key);
     if (pending !== undefined) return pending;

@@ -71,6 +71,11 @@ class KeySourceError extends Error {}
 
 /** The `iss` of a compact JWT, read without verifying anything; null when the token is not a JWT. */
 export function unverifiedIssuer(token: string): string | null {
+  // decodeJwt refuses anything but three dot-separated parts by throwing, which costs a stack trace:
+  // opaque tokens (bound for introspection) are answered without it.
+  const first = token.indexOf(".");
+  const second = first < 0 ? -1 : token.indexOf(".", first + 1);
+  if (second < 0 || token.indexOf(".", second + 1) >= 0) return null;
   try {
     const iss = decodeJwt(token).iss;
     return typeof iss === "string" ? iss : null;
@@ -126,14 +131,23 @@ export class JwksVerifiers {
     return this.#byIssuer.has(issuer);
   }
 
-  verify(token: string, issuer: string): AuthResult | Promise<AuthResult> {
-    const now = this.#options.now();
-    const key = sha256Digest(token);
-    const hit = this.#verified.get(key, now);
-    // A JWKS fetched since the token was verified may have dropped its key: verify again then.
+  /**
+   * The cached result for a token by its `sha256Digest`, without decoding it: only tokens that one of
+   * these credentials verified (so whose `iss` names one of them) are cached. Undefined once the entry
+   * expired (`exp` plus tolerance) or a JWKS was fetched since (its key may have been dropped).
+   */
+  cached(key: string): AuthSuccess | undefined {
+    const hit = this.#verified.get(key, this.#options.now());
     if (hit !== undefined && (hit.source === null || hit.source.generation === hit.generation)) {
       return hit.result;
     }
+    return undefined;
+  }
+
+  /** Verifies `token` against the credentials of `issuer`; `key` is its `sha256Digest`, if known. */
+  verify(token: string, issuer: string, key = sha256Digest(token)): AuthResult | Promise<AuthResult> {
+    const hit = this.cached(key);
+    if (hit !== undefined) return hit;
     const pending = this.#inFlight.get(key);
     if (pending !== undefined) return pending;
     const result = this.#verifyAll(token, issuer, key).finally(() => this.#inFlight.delete(key));

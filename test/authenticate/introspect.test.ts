@@ -1,5 +1,5 @@
-import { generateKeyPair, SignJWT } from "jose";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { type CryptoKey, generateKeyPair, SignJWT } from "jose";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ProxyCredential } from "../../compiler/authoring/types.ts";
 import {
   Authenticator,
@@ -314,5 +314,66 @@ describe("jwks and introspection together", () => {
       ok: true,
       credential: "oauth-a",
     });
+  });
+
+  it("keeps each token on its route when answers are cached: a JWT of another issuer stays introspected", async () => {
+    const { privateKey } = await generateKeyPair("ES256");
+    const hsKey = new TextEncoder().encode(CLIENT_A.secret);
+    const jwt = (iss: string, key: CryptoKey | Uint8Array, alg: string) =>
+      new SignJWT({ sub: "x" })
+        .setProtectedHeader({ alg })
+        .setIssuer(iss)
+        .setAudience("api")
+        .setExpirationTime(nowSec() + 600)
+        .sign(key);
+    const auth = make([
+      {
+        id: "hs",
+        auth: {
+          type: "jwks",
+          secret: { env: "A" },
+          issuer: "https://known.test/",
+          audience: "api",
+          algorithms: ["HS256"],
+        },
+      },
+      ...credentials(server.url),
+    ]);
+    const known = await jwt("https://known.test/", hsKey, "HS256");
+    const forged = await jwt("https://known.test/", privateKey, "ES256");
+    const other = await jwt("https://other.test/", hsKey, "HS256");
+    const verified = await auth.authenticate(bearer(known));
+    expect(verified).toMatchObject({ ok: true, credential: "hs" });
+    failure(await auth.authenticate(bearer(other))); // inactive at both endpoints, cached 5 s
+    expect(as.calls).toEqual({ a: 1, b: 1 });
+    const active = await auth.authenticate(bearer("active-token"));
+    expect(active).toMatchObject({ ok: true, credential: "oauth-a" });
+    expect(as.calls).toEqual({ a: 2, b: 1 });
+
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      // Cached answers, each from its own route, synchronously and without decoding the token.
+      expect(auth.authenticate(bearer(known))).toBe(verified);
+      expect(auth.authenticate(bearer("active-token"))).toBe(active);
+      const again = auth.authenticate(bearer(other));
+      expect(again).not.toBeInstanceOf(Promise);
+      failure(again as AuthResult);
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+    expect(as.calls).toEqual({ a: 2, b: 1 });
+    // A refused JWT of a jwks issuer is never cached, and never introspected either.
+    failure(await auth.authenticate(bearer(forged)));
+    failure(await auth.authenticate(bearer(forged)));
+    expect(as.calls).toEqual({ a: 2, b: 1 });
+    // Once the inactive answer lapses, the other issuer's JWT is introspected again.
+    clock += 5_000;
+    try {
+      failure(await auth.authenticate(bearer(other)));
+      expect(as.calls).toEqual({ a: 3, b: 2 });
+    } finally {
+      clock -= 5_000;
+    }
   });
 });

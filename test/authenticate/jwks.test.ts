@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { type CryptoKey, exportJWK, exportSPKI, generateKeyPair, SignJWT } from "jose";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ProxyCredential } from "../../compiler/authoring/types.ts";
 import {
   Authenticator,
@@ -169,6 +169,27 @@ describe("jwks credentials: valid tokens", () => {
     expect(jwks.fetches).toBe(1);
   });
 
+  it("answers a cached token from its digest, without decoding it again", async () => {
+    const auth = make();
+    const token = await sign(rsa1.privateKey);
+    const verified = await auth.authenticate(bearer(token));
+    expect(verified).toMatchObject({ ok: true, credential: "users" });
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      for (let n = 0; n < 3; n++) expect(auth.authenticate(bearer(token))).toBe(verified);
+      expect(parse).not.toHaveBeenCalled();
+      // The spy does see a decode: a token nobody verified is decoded to find its issuer.
+      failure(
+        (await auth.authenticate(
+          bearer(await sign(rsa1.privateKey, { iss: "https://x.test/" })),
+        )) as AuthResult,
+      );
+      expect(parse).toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
   it("verifies HS256 tokens against the shared secret without any fetch", async () => {
     const auth = make();
     const key = new TextEncoder().encode(HS_SECRET);
@@ -226,6 +247,24 @@ describe("jwks credentials: refusals", () => {
       failure(await later);
     } finally {
       clock -= 61_000;
+    }
+  });
+
+  it("serves a cached token until exp plus the clock tolerance, and not at that instant", async () => {
+    const auth = make();
+    const token = await sign(rsa1.privateKey, { iss: TOLERANT, exp: nowSec() + 60 });
+    const verified = await auth.authenticate(bearer(token));
+    expect(verified).toMatchObject({ ok: true, credential: "partners" });
+    const start = clock;
+    try {
+      clock = start + 89_000; // exp + 29 s
+      expect(auth.authenticate(bearer(token))).toBe(verified);
+      clock = start + 90_000; // exp + 30 s: jose would refuse it, so the cache must not answer
+      const later = auth.authenticate(bearer(token));
+      expect(later).toBeInstanceOf(Promise);
+      expect(failure(await later).reason).toContain("ERR_JWT_EXPIRED");
+    } finally {
+      clock = start;
     }
   });
 
