@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Bench } from "tinybench";
 import { createInterpreter } from "../compiler/interpret/index.ts";
 import { compile } from "../compiler/pipeline.ts";
-import { importModuleSource, instantiateModule } from "../runtime/bundle/load.ts";
+import { importBundle, instantiateModule } from "../runtime/bundle/load.ts";
 import { benchmarkRequests, generatePolicy } from "./policy-generator.ts";
 
 const SIZES = [10, 100, 1_000, 10_000];
@@ -20,7 +20,7 @@ async function measure(size: number) {
   const result = await compile({ paths: [file], cwd: workspace, until: "artifact" });
   const buildMs = performance.now() - started;
   if (!result.ok || !result.bundle || !result.flat) throw new Error(`benchmark policy ${size} did not build`);
-  const decider = instantiateModule(await importModuleSource(result.bundle.files.get("decision.mjs")!));
+  const decider = instantiateModule(await importBundle(result.bundle));
   const interpreter = createInterpreter(result.flat);
   const requests = benchmarkRequests(size);
   for (const request of requests) {

@@ -1,6 +1,7 @@
 // The compiler as a table of passes. Each pass is a function of its input and the shared
 // context; the pipeline stops after the first pass that reports an error.
 
+import type { Tables } from "../runtime/decision/tables.ts";
 import { type Analysis, prunedPolicy, runAnalyze } from "./analyze/index.ts";
 import { type ErrorOn, isRelevelled, relevel } from "./analyze/relevel.ts";
 import { type BundleFiles, runArtifact, sourceRevision } from "./artifact/index.ts";
@@ -43,6 +44,7 @@ interface State {
   analysis?: Analysis;
   document?: PolicyDocument;
   moduleSource?: string;
+  tables?: Tables;
   regexSets?: number;
   moduleCode?: string;
   bundle?: BundleFiles;
@@ -86,10 +88,10 @@ export const PASSES: readonly Pass[] = [
       const emitted = runEmit({
         flat: state.flat!,
         tables: prunedPolicy(state.flat!, state.analysis!.pruned),
-        document: state.document!,
         revision: sourceRevision(state.loaded!.files),
       });
       state.moduleSource = emitted.source;
+      state.tables = emitted.tables;
       state.regexSets = emitted.regexSets;
     },
   },
@@ -105,6 +107,9 @@ export const PASSES: readonly Pass[] = [
       const rulesIn = state.flat!.scopes.reduce((count, scope) => count + scope.rules.length, 0);
       state.bundle = runArtifact({
         moduleCode: state.moduleCode!,
+        tables: state.tables!,
+        document: state.document!,
+        flat: state.flat!,
         revision: sourceRevision(state.loaded!.files),
         compilerVersion: packageVersion(),
         moduleFormat: MODULE_FORMAT,

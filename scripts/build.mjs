@@ -28,6 +28,10 @@ await build({
   format: "esm",
   target: "node20",
   packages: "external",
+  // The CLI imports each compiler command when it runs (compiler/cli/main.ts): chunks keep
+  // their dependencies out of `rrc serve`.
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   sourcemap: "linked",
   logLevel: "warning",
   banner: {

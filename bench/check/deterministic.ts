@@ -1,5 +1,6 @@
 // The regression gate's deterministic measures: the same sources and compiler always give
 // the same numbers, on any machine, so they gate exactly (SPEC §13, STYLE item 10).
+import { TABLES_FILE } from "../../compiler/artifact/index.ts";
 import { importModuleSource } from "../../runtime/bundle/load.ts";
 import type { Decider } from "../../runtime/decision/engine.ts";
 import { buildEngines, type RrcEngines } from "../peers/rrc-engines.ts";
@@ -7,8 +8,10 @@ import type { CheckPolicy } from "./policies.ts";
 import { countingRe2, type Re2Counts } from "./re2-counter.ts";
 
 export interface DeterministicMeasures {
-  /** The decision module's bytes. */
+  /** The decision module's bytes (the engine: code only since module format 2). */
   readonly codeBytes: number;
+  /** The decision tables' bytes (`tables.json`), which the gateway parses and keeps. */
+  readonly tablesBytes: number;
   /** RE2.Set match()/test() calls per decision over the policy's request mix. */
   readonly re2CallsPerDecision: number;
   readonly re2Sets: number;
@@ -28,7 +31,9 @@ export async function measureDeterministic(policy: CheckPolicy, workspace: strin
   // it allocates and how fast it runs.
   const source = engines.bundle.files.get(engines.bundle.manifest.module)!;
   const copy = await importModuleSource(`${source}\n// instance that counts RE2 calls\n`);
-  const decider: Decider = copy.instantiate({ RE2: countingRe2(counts) });
+  const tablesText = engines.bundle.files.get(TABLES_FILE)!;
+  const tables = JSON.parse(tablesText);
+  const decider: Decider = copy.instantiate({ RE2: countingRe2(counts), tables });
   const sets = counts.sets;
   for (const request of policy.requests) {
     const counted = JSON.stringify(decider.decide(request));
@@ -41,6 +46,7 @@ export async function measureDeterministic(policy: CheckPolicy, workspace: strin
     engines,
     measures: {
       codeBytes: engines.codeBytes,
+      tablesBytes: Buffer.byteLength(tablesText),
       re2CallsPerDecision: counts.calls / policy.requests.length,
       re2Sets: sets,
     },

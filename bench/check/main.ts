@@ -38,6 +38,7 @@ try {
   for (const measured of [medium, fields]) {
     const name = measured.policy.name;
     verdicts.push(judge(thresholds, `code-bytes/${name}`, measured.measures.codeBytes));
+    verdicts.push(judge(thresholds, `tables-bytes/${name}`, measured.measures.tablesBytes));
     verdicts.push(judge(thresholds, `re2-calls-per-decision/${name}`, measured.measures.re2CallsPerDecision));
   }
   for (const measured of [medium, fields]) {

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { PolicyDocument } from "../../compiler/authoring/types.ts";
 import { createInterpreter } from "../../compiler/interpret/index.ts";
 import { type CompileResult, compile } from "../../compiler/pipeline.ts";
-import { type DecisionModule, importModuleSource, instantiateModule } from "../../runtime/bundle/load.ts";
+import { type DecisionModule, importBundle, instantiateModule } from "../../runtime/bundle/load.ts";
 import type { Decider } from "../../runtime/decision/engine.ts";
 
 export interface RrcEngines {
@@ -33,8 +33,7 @@ export async function buildEngines(
     const first = result.diagnostics[0];
     throw new Error(`benchmark policy ${name} did not build: ${first?.code ?? ""} ${first?.message ?? ""}`);
   }
-  const source = result.bundle.files.get(result.bundle.manifest.module)!;
-  const module = await importModuleSource(source);
+  const module = await importBundle(result.bundle);
   return {
     module,
     decider: instantiateModule(module),

@@ -3,10 +3,19 @@
 import { createHash, createPrivateKey, sign } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import type { Tables } from "../../runtime/decision/tables.ts";
+import type { PolicyDocument } from "../authoring/types.ts";
+import type { FlatPolicy } from "../ir/index.ts";
 import type { SourceFile } from "../load/source.ts";
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 export const MODULE_FILE = "decision.mjs";
+/** The decision tables the module's `instantiate` runs on, as JSON. */
+export const TABLES_FILE = "tables.json";
+/** The merged policy document (secret references only), as JSON: what the gateway configures. */
+export const DOCUMENT_FILE = "document.json";
+/** The flattened IR with source spans, as JSON: for explain, test, diff, matrix and review. */
+export const FLAT_FILE = "flat.json";
 export const MANIFEST_FILE = "manifest.json";
 export const SIGNATURE_FILE = "signature";
 
@@ -48,24 +57,38 @@ export function sourceRevision(files: readonly SourceFile[]): string {
 
 export function runArtifact(input: {
   moduleCode: string;
+  tables: Tables;
+  document: PolicyDocument;
+  flat: FlatPolicy;
   revision: string;
   compilerVersion: string;
   moduleFormat: number;
   stats: Omit<BundleStats, "codeBytes">;
   pruned: readonly string[];
 }): BundleFiles {
+  const tables = `${JSON.stringify(input.tables)}\n`;
+  const document = `${JSON.stringify(input.document)}\n`;
+  const flat = `${JSON.stringify(input.flat)}\n`;
   const manifest: Manifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     revision: input.revision,
     compiler: { name: "rrc", version: input.compilerVersion },
     moduleFormat: input.moduleFormat,
     module: MODULE_FILE,
-    files: { [MODULE_FILE]: sha256(input.moduleCode) },
+    files: {
+      [MODULE_FILE]: sha256(input.moduleCode),
+      [TABLES_FILE]: sha256(tables),
+      [DOCUMENT_FILE]: sha256(document),
+      [FLAT_FILE]: sha256(flat),
+    },
     stats: { ...input.stats, codeBytes: Buffer.byteLength(input.moduleCode) },
     pruned: [...input.pruned],
   };
   const files = new Map([
     [MODULE_FILE, input.moduleCode],
+    [TABLES_FILE, tables],
+    [DOCUMENT_FILE, document],
+    [FLAT_FILE, flat],
     [MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`],
   ]);
   return { manifest, files };

@@ -65,8 +65,10 @@ export async function runBuild(
   writeBundle(resolve(out), bundle);
   const { stats, revision } = bundle.manifest;
   if (chosen === "pretty") {
+    let bytes = 0;
+    for (const text of bundle.files.values()) bytes += Buffer.byteLength(text);
     process.stdout.write(
-      `built ${out}: ${stats.rulesIn} rules, ${stats.regexSets} regex sets, ${stats.codeBytes} bytes, revision ${revision}\n`,
+      `built ${out}: ${stats.rulesIn} rules, ${stats.regexSets} regex sets, ${bytes} bytes, revision ${revision}\n`,
     );
   }
   return 0;

@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from "node:util";
 import {
   type DecisionModule,
-  importModuleSource,
+  importBundle,
   instantiateModule,
   loadBundle,
 } from "../../runtime/bundle/load.ts";
@@ -39,7 +39,7 @@ export async function runDecide(
       process.stderr.write(renderDiagnostics(result.diagnostics, "pretty", result.droppedDiagnostics));
       return 1;
     }
-    module = await importModuleSource(result.bundle.files.get(result.bundle.manifest.module)!);
+    module = await importBundle(result.bundle);
     decider = instantiateModule(module);
   }
 

@@ -1,16 +1,13 @@
 // The `rrc` command line. Exit codes (SPEC §11): 0 success, 1 user-facing errors
 // (diagnostics, refused bundle, bad input), 2 internal error.
+//
+// The compiler's commands are imported when run, so `rrc serve` never loads the compiler
+// (refa, esbuild, ajv, yaml, …): scripts/build.mjs splits each into its own chunk.
 import { parseArgs } from "node:util";
 import { BundleError } from "../../runtime/bundle/load.ts";
 import { runSecretCommand } from "../../runtime/secrets/encrypt.ts";
 import { type ErrorOn, parseErrorOn } from "../analyze/relevel.ts";
-import { runDiff } from "../diff/command.ts";
-import { runMatrixCommand } from "../matrix/command.ts";
 import { packageVersion } from "../package-root.ts";
-import { runTestCommand } from "../policy-test/command.ts";
-import { runReviewCommand } from "../review/command.ts";
-import { runBuild, runCheck } from "./build-commands.ts";
-import { runDecide } from "./decide-commands.ts";
 import { runServe, SERVE_OPTIONS } from "./serve-command.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -75,9 +72,12 @@ async function main(argv: readonly string[]): Promise<number> {
     case "version":
       process.stdout.write(`${packageVersion()}\n`);
       return 0;
-    case "check":
+    case "check": {
+      const { runCheck } = await import("./build-commands.ts");
       return runCheck(positionals, values.format, errorOn(values["error-on"]));
-    case "build":
+    }
+    case "build": {
+      const { runBuild } = await import("./build-commands.ts");
       return runBuild(
         positionals,
         values.out,
@@ -85,7 +85,9 @@ async function main(argv: readonly string[]): Promise<number> {
         values["sign-key"],
         errorOn(values["error-on"]),
       );
-    case "diff":
+    }
+    case "diff": {
+      const { runDiff } = await import("../diff/command.ts");
       return runDiff(positionals, {
         format: values.format,
         exitCode: values["exit-code"] ?? false,
@@ -93,21 +95,29 @@ async function main(argv: readonly string[]): Promise<number> {
         stdout: process.stdout,
         stderr: process.stderr,
       });
+    }
     case "serve":
       if (positionals.length > 0) throw new UsageError("`rrc serve` takes no positional arguments");
       return runServe(values);
     case "eval":
-    case "explain":
+    case "explain": {
+      const { runDecide } = await import("./decide-commands.ts");
       return runDecide(command, positionals, values.bundle, values.request);
-    case "test":
+    }
+    case "test": {
+      const { runTestCommand } = await import("../policy-test/command.ts");
       return runTestCommand(positionals, {
         format: values.format,
         minCoverage: values["min-coverage"],
         bundle: values.bundle,
       });
-    case "matrix":
+    }
+    case "matrix": {
+      const { runMatrixCommand } = await import("../matrix/command.ts");
       return runMatrixCommand(positionals, { format: values.format, bundle: values.bundle });
-    case "review":
+    }
+    case "review": {
+      const { runReviewCommand } = await import("../review/command.ts");
       return runReviewCommand(positionals, {
         bundle: values.bundle,
         logs: values.logs,
@@ -115,6 +125,7 @@ async function main(argv: readonly string[]): Promise<number> {
         now: values.now,
         format: values.format,
       });
+    }
     default:
       throw new UsageError(`unknown command \`${command}\` (see \`rrc help\`)`);
   }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  importModuleSource,
+  importBundle,
   instantiateModule,
   loadBundle,
   SUPPORTED_MANIFEST_VERSION,
@@ -133,7 +133,7 @@ async function compileSide(label: string, cwd: string): Promise<Side> {
   if (!result.ok || !result.bundle || !result.flat) {
     throw new DiffInputError(`\`${label}\` does not build`, result.diagnostics);
   }
-  const module = await importModuleSource(result.bundle.files.get(result.bundle.manifest.module)!);
+  const module = await importBundle(result.bundle);
   return {
     label,
     kind: "policy",

@@ -4,7 +4,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   type DecisionModule,
-  importModuleSource,
+  importBundle,
   instantiateModule,
   loadBundle,
 } from "../../runtime/bundle/load.ts";
@@ -15,7 +15,7 @@ import { compile } from "../pipeline.ts";
 
 export interface PolicyInput {
   readonly kind: "policies" | "bundle";
-  /** The decision module: the policy document and flattened IR travel inside it. */
+  /** The decision module, with the policy document and flattened IR that travel beside it. */
   readonly module: DecisionModule;
   readonly decider: Decider;
   /** The directory rule spans are relative to; null for a bundle (built elsewhere). */
@@ -43,7 +43,7 @@ export async function loadPolicyInput(path: string, cwd: string): Promise<Policy
   if (!result.ok || !result.bundle) {
     return { ok: false, diagnostics: result.diagnostics, dropped: result.droppedDiagnostics };
   }
-  const module = await importModuleSource(result.bundle.files.get(result.bundle.manifest.module)!);
+  const module = await importBundle(result.bundle);
   const sourceRoot = existsSync(absolute) && statSync(absolute).isDirectory() ? absolute : dirname(absolute);
   return { ok: true, input: { kind: "policies", module, decider: instantiateModule(module), sourceRoot } };
 }

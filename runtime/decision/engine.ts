@@ -81,8 +81,8 @@ class CompiledScope {
   readonly pathSet: Re2Set | null;
   readonly fields: CompiledField[];
   readonly credentialSets: (ReadonlySet<string> | null)[];
-  readonly allowDecisions: Decision[];
-  readonly denyDecisions: Decision[];
+  /** Per rule, the decision it reports: allow or deny, as the rule is. */
+  readonly decisions: Decision[];
   readonly defaultDecision: Decision;
 
   constructor(
@@ -92,16 +92,15 @@ class CompiledScope {
     this.pathSet = buildSet(re2, table.pathPatterns);
     this.fields = table.fields.map((field) => new CompiledField(field, re2));
     this.credentialSets = table.rules.map((rule) => (rule.credentials ? new Set(rule.credentials) : null));
-    const ruleDecision = (rule: RuleTable, deny: boolean): Decision =>
+    this.decisions = table.rules.map((rule: RuleTable) =>
       Object.freeze({
-        verdict: deny ? "deny" : "allow",
-        status: deny ? 403 : 200,
-        code: deny ? "rule-denied" : "access-granted",
+        verdict: rule.deny ? "deny" : "allow",
+        status: rule.deny ? 403 : 200,
+        code: rule.deny ? "rule-denied" : "access-granted",
         scope: table.kind,
         rule: rule.id,
-      });
-    this.allowDecisions = table.rules.map((rule) => ruleDecision(rule, false));
-    this.denyDecisions = table.rules.map((rule) => ruleDecision(rule, true));
+      }),
+    );
     this.defaultDecision = Object.freeze({
       verdict: "deny",
       status: 403,
@@ -208,13 +207,13 @@ export function createDecider(tables: Tables, re2: Re2Module): Decider {
       state.denied = true;
       if (rule.rank < state.bestDenyRank) {
         state.bestDenyRank = rule.rank;
-        state.bestDeny = scope.denyDecisions[index]!;
+        state.bestDeny = scope.decisions[index]!;
       }
     } else {
       state.allowed = true;
       if (rule.rank < state.bestAllowRank) {
         state.bestAllowRank = rule.rank;
-        state.bestAllow = scope.allowDecisions[index]!;
+        state.bestAllow = scope.decisions[index]!;
       }
     }
     return true;

@@ -1,7 +1,6 @@
 // Picks the meter store (SPEC §6): Redis when a URL is given (`--meter-store redis://…`), otherwise
 // the embedded store persisted under `stateDir`.
 import { openEmbeddedStore } from "./embedded-store.ts";
-import { openRedisStore } from "./redis-store.ts";
 import type { MeterStore } from "./types.ts";
 
 export interface MeterStoreOptions {
@@ -15,11 +14,13 @@ export interface MeterStoreOptions {
   readonly onError?: (error: Error) => void;
 }
 
-export function createMeterStore(options: MeterStoreOptions): Promise<MeterStore> {
+export async function createMeterStore(options: MeterStoreOptions): Promise<MeterStore> {
   if (options.url !== undefined) {
     if (!/^rediss?:\/\//.test(options.url)) {
-      return Promise.reject(new Error(`meter store: expected a redis:// URL, got \`${options.url}\``));
+      throw new Error(`meter store: expected a redis:// URL, got \`${options.url}\``);
     }
+    // Imported only when asked for: a gateway on the embedded store never loads ioredis.
+    const { openRedisStore } = await import("./redis-store.ts");
     return openRedisStore({ url: options.url, onError: options.onError });
   }
   return openEmbeddedStore({ stateDir: options.stateDir, now: options.now, onError: options.onError });

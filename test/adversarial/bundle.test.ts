@@ -35,19 +35,31 @@ const readManifest = (bundle: string) =>
 const writeManifest = (bundle: string, manifest: unknown) =>
   writeFileSync(join(bundle, "manifest.json"), JSON.stringify(manifest, null, 2));
 const module = (bundle: string) => join(bundle, "decision.mjs");
+/** Every file a bundle has (module format 2), signature aside. */
+const BUNDLE_FILES = ["decision.mjs", "tables.json", "document.json", "flat.json", "manifest.json"];
 
-/** Rewrites decision.mjs and, when asked, its digest in the manifest (a consistent tampering). */
-function rewriteModule(bundle: string, edit: (text: string) => string, updateDigest: boolean): void {
-  const text = edit(readFileSync(module(bundle), "utf8"));
-  writeFileSync(module(bundle), text);
+/** Rewrites one bundle file and, when asked, its digest in the manifest (a consistent tampering). */
+function rewriteFile(
+  bundle: string,
+  file: string,
+  edit: (text: string) => string,
+  updateDigest: boolean,
+): void {
+  const text = edit(readFileSync(join(bundle, file), "utf8"));
+  writeFileSync(join(bundle, file), text);
   if (updateDigest) {
     const manifest = readManifest(bundle);
-    manifest.files!["decision.mjs"] = sha256(text);
+    manifest.files![file] = sha256(text);
     writeManifest(bundle, manifest);
   }
 }
+const rewriteModule = (bundle: string, edit: (text: string) => string, updateDigest: boolean) =>
+  rewriteFile(bundle, "decision.mjs", edit, updateDigest);
+/** The decision tables the module runs on: rule ids, RE2 patterns. */
+const rewriteTables = (bundle: string, edit: (text: string) => string, updateDigest: boolean) =>
+  rewriteFile(bundle, "tables.json", edit, updateDigest);
 
-// The admin deny rule's pattern, as the emitted module spells it.
+// The admin deny rule's pattern, as the emitted tables spell it.
 const ADMIN_PATTERN = '"^/admin(/.*)?$"';
 const noAdminRule = (text: string) => {
   expect(text).toContain(ADMIN_PATTERN);
@@ -57,14 +69,52 @@ const noAdminRule = (text: string) => {
 /** Unsigned bundles: [name, tamper, code]. */
 const UNSIGNED: [string, (bundle: string) => void, string][] = [
   [
-    "tampered module (a rule id edited)",
-    (b) => rewriteModule(b, (t) => t.replaceAll('"no-admin"', '"no-admix"'), false),
+    "tampered tables (a rule id edited)",
+    (b) =>
+      rewriteTables(
+        b,
+        (t) => {
+          expect(t).toContain('"no-admin"');
+          return t.replaceAll('"no-admin"', '"no-admix"');
+        },
+        false,
+      ),
     "bundle-digest-mismatch",
   ],
   [
-    "re2 pattern replaced inside decision.mjs",
-    (b) => rewriteModule(b, noAdminRule, false),
+    "re2 pattern replaced inside tables.json",
+    (b) => rewriteTables(b, noAdminRule, false),
     "bundle-digest-mismatch",
+  ],
+  [
+    "tampered module (code appended)",
+    (b) => rewriteModule(b, (t) => `${t}globalThis.tampered = true;\n`, false),
+    "bundle-digest-mismatch",
+  ],
+  [
+    "tampered document.json (a target URL edited)",
+    (b) => rewriteFile(b, "document.json", (t) => t.replace('"url":"http', '"url":"hxxp'), false),
+    "bundle-digest-mismatch",
+  ],
+  [
+    "tampered flat.json (a rule id edited)",
+    (b) => rewriteFile(b, "flat.json", (t) => t.replaceAll('"no-admin"', '"no-admix"'), false),
+    "bundle-digest-mismatch",
+  ],
+  [
+    "tables.json that is not JSON, digest updated",
+    (b) => rewriteTables(b, (t) => t.slice(0, 100), true),
+    "bundle-module-invalid",
+  ],
+  [
+    "tables.json of another shape, digest updated",
+    (b) => rewriteTables(b, () => '{"scopes":7}\n', true),
+    "bundle-module-invalid",
+  ],
+  [
+    "document.json that is an array, digest updated",
+    (b) => rewriteFile(b, "document.json", () => "[]\n", true),
+    "bundle-module-invalid",
   ],
   [
     "digest edited in the manifest",
@@ -154,6 +204,25 @@ const UNSIGNED: [string, (bundle: string) => void, string][] = [
     "bundle-manifest-invalid",
   ],
   [
+    "manifest not listing tables.json",
+    (b) => {
+      const manifest = readManifest(b);
+      const { "tables.json": _, ...files } = manifest.files!;
+      writeManifest(b, { ...manifest, files });
+    },
+    "bundle-manifest-invalid",
+  ],
+  [
+    "manifest whose module is tables.json",
+    (b) => writeManifest(b, { ...readManifest(b), module: "tables.json" }),
+    "bundle-manifest-invalid",
+  ],
+  [
+    "bundle of module format 1 (the policy inside the module)",
+    (b) => writeManifest(b, { ...readManifest(b), moduleFormat: 1 }),
+    "bundle-version-unsupported",
+  ],
+  [
     "manifest revision edited",
     (b) => writeManifest(b, { ...readManifest(b), revision: sha256("other") }),
     "bundle-module-invalid",
@@ -164,6 +233,7 @@ const UNSIGNED: [string, (bundle: string) => void, string][] = [
     "bundle-version-unsupported",
   ],
   ["decision.mjs missing", (b) => unlinkSync(module(b)), "bundle-unreadable"],
+  ["flat.json missing", (b) => unlinkSync(join(b, "flat.json")), "bundle-unreadable"],
   ["manifest.json missing", (b) => unlinkSync(join(b, "manifest.json")), "bundle-unreadable"],
   [
     "module replaced, digest updated, module throws on import",
@@ -192,13 +262,18 @@ const SIGNED: [string, (bundle: string) => void, string][] = [
   ["signature removed", (b) => unlinkSync(join(b, "signature")), "bundle-unsigned"],
   [
     "re2 pattern replaced with the digest updated to match",
-    (b) => rewriteModule(b, noAdminRule, true),
+    (b) => rewriteTables(b, noAdminRule, true),
     "bundle-signature-invalid",
   ],
   [
-    "tampered module, manifest untouched",
-    (b) => rewriteModule(b, noAdminRule, false),
+    "tampered tables, manifest untouched",
+    (b) => rewriteTables(b, noAdminRule, false),
     "bundle-digest-mismatch",
+  ],
+  [
+    "tampered flat.json with the digest updated to match",
+    (b) => rewriteFile(b, "flat.json", (t) => t.replaceAll('"no-admin"', '"no-admix"'), true),
+    "bundle-signature-invalid",
   ],
   ["manifest whitespace changed", (b) => writeManifest(b, readManifest(b)), "bundle-signature-invalid"],
 ];
@@ -223,8 +298,7 @@ function tampered(source: string, name: string, tamper: (bundle: string) => void
 
 /** Restores `live` to the contents of `source`, then applies `tamper` in place. */
 function tamperInPlace(live: string, source: string, tamper: (bundle: string) => void): void {
-  for (const file of ["decision.mjs", "manifest.json", "signature"])
-    rmSync(join(live, file), { force: true });
+  for (const file of [...BUNDLE_FILES, "signature"]) rmSync(join(live, file), { force: true });
   cpSync(source, live, { recursive: true });
   tamper(live);
 }

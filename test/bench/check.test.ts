@@ -1,4 +1,4 @@
-// The deterministic half of `npm run bench:check`: decision module size and RE2 calls per
+// The deterministic half of `npm run bench:check`: decision module and tables size and RE2 calls per
 // decision for the gate's fixed policies must stay within bench/check/thresholds.json, so a
 // regression in either fails `npm test` even where the benchmarks are not run.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -23,6 +23,7 @@ describe.each(policies)("bench:check deterministic measures, %s", (name, policy)
     const { measures } = await measureDeterministic(policy(), workspace);
     const verdicts = [
       judge(thresholds, `code-bytes/${name}`, measures.codeBytes),
+      judge(thresholds, `tables-bytes/${name}`, measures.tablesBytes),
       judge(thresholds, `re2-calls-per-decision/${name}`, measures.re2CallsPerDecision),
     ];
     for (const verdict of verdicts) {

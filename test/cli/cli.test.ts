@@ -30,12 +30,20 @@ describe("rrc build", () => {
     expect(runCli(["build", JSON_EXAMPLE, "--out", first]).status).toBe(0);
     expect(runCli(["build", ".", "--out", second], { cwd: JSON_EXAMPLE }).status).toBe(0);
     const a = readTree(first);
-    expect(Object.keys(a).sort()).toEqual(["decision.mjs", "manifest.json"]);
+    expect(Object.keys(a).sort()).toEqual([
+      "decision.mjs",
+      "document.json",
+      "flat.json",
+      "manifest.json",
+      "tables.json",
+    ]);
     expect(readTree(second)).toEqual(a);
     const manifest = JSON.parse(a["manifest.json"]!);
     expect(manifest.revision).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(manifest.stats).toMatchObject({ rulesIn: 6, rulesPruned: 0 });
-    expect(manifest.files["decision.mjs"]).toMatch(/^sha256:/);
+    for (const file of ["decision.mjs", "tables.json", "document.json", "flat.json"]) {
+      expect(manifest.files[file]).toMatch(/^sha256:/);
+    }
   });
 
   it("writes nothing when the policy has errors, and keeps an existing bundle", () => {
@@ -151,8 +159,10 @@ describe("rrc eval and explain", () => {
   it("refuses a tampered bundle with a stable code", () => {
     const tampered = join(work, "tampered");
     expect(runCli(["build", JSON_EXAMPLE, "--out", tampered]).status).toBe(0);
-    const file = join(tampered, "decision.mjs");
-    writeFileSync(file, readFileSync(file, "utf8").replace('"read-orders"', '"read-orderz"'));
+    const file = join(tampered, "tables.json");
+    const text = readFileSync(file, "utf8");
+    expect(text).toContain('"read-orders"');
+    writeFileSync(file, text.replace('"read-orders"', '"read-orderz"'));
     const result = runCli(["eval", "--bundle", tampered, "--request", "-"], {
       input: JSON.stringify(request),
     });

@@ -5,11 +5,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runArtifact } from "../../compiler/artifact/index.ts";
 import { runBundle } from "../../compiler/bundle/index.ts";
 import { type Code, dataLiteral, identifier, js, stringLiteral } from "../../compiler/emit/code.ts";
-import { runEmit } from "../../compiler/emit/index.ts";
+import { MODULE_FORMAT, runEmit } from "../../compiler/emit/index.ts";
 import type { FlatPolicy, IrRule, Span } from "../../compiler/ir/index.ts";
-import { importModuleSource, instantiateModule } from "../../runtime/bundle/load.ts";
+import { importBundle, instantiateModule } from "../../runtime/bundle/load.ts";
 import { buildThreeWays } from "../support/three-ways.ts";
 
 const CANARY = "__rrcSanitizeCanary";
@@ -86,9 +87,19 @@ describe("emit with hostile ids (validation bypassed)", () => {
         },
       ],
     };
-    const emitted = runEmit({ flat, document: { proxies: [] }, revision: HOSTILE[4]! });
-    const code = await runBundle(emitted.source);
-    const module = await importModuleSource(code);
+    const emitted = runEmit({ flat, revision: HOSTILE[4]! });
+    const bundle = runArtifact({
+      moduleCode: await runBundle(emitted.source),
+      tables: emitted.tables,
+      document: { proxies: [] },
+      flat,
+      revision: HOSTILE[4]!,
+      compilerVersion: "0.0.0",
+      moduleFormat: MODULE_FORMAT,
+      stats: { rulesIn: rules.length, rulesPruned: 0, regexSets: emitted.regexSets },
+      pruned: [],
+    });
+    const module = await importBundle(bundle);
     expect(canary()).toBeUndefined();
     expect(module.revision).toBe(HOSTILE[4]);
     expect(module.policy.flat.scopes[0]!.rules.map((rule) => rule.id)).toEqual(HOSTILE);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDiff } from "../../compiler/diff/command.ts";
 import type { DiffReport } from "../../compiler/diff/report.ts";
+import { MODULE_FORMAT } from "../../compiler/emit/index.ts";
 import { runCli } from "../support/run-cli.ts";
 import { BASE, CONDITIONAL, NARROWER, SAME_ACCESS, WIDER } from "./policies.ts";
 
@@ -123,11 +124,30 @@ describe("bundles", () => {
     const result = runCli(["diff", "base-bundle", "future-bundle"], { cwd: work });
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("bundle formats differ");
-    expect(result.stderr).toContain("manifest schema 1, module format 1");
-    expect(result.stderr).toContain("manifest schema 2, module format 1");
+    expect(result.stderr).toContain(`manifest schema 1, module format ${MODULE_FORMAT}`);
+    expect(result.stderr).toContain(`manifest schema 2, module format ${MODULE_FORMAT}`);
     const same = runCli(["diff", "future-bundle", "future-bundle"], { cwd: work });
     expect(same.status).toBe(1);
     expect(same.stderr).toContain("cannot read");
+  });
+
+  it("refuses a bundle of an older module format (the policy inside the module), saying so", () => {
+    // Module format 1 kept the tables and the policy in decision.mjs; this rrc reads 2.
+    cpSync(join(work, "wider-bundle"), join(work, "old-bundle"), { recursive: true });
+    const manifest = join(work, "old-bundle", "manifest.json");
+    writeFileSync(
+      manifest,
+      readFileSync(manifest, "utf8").replace(`"moduleFormat": ${MODULE_FORMAT}`, '"moduleFormat": 1'),
+    );
+    const result = runCli(["diff", "base-bundle", "old-bundle"], { cwd: work });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("bundle formats differ");
+    expect(result.stderr).toContain("manifest schema 1, module format 1");
+    const same = runCli(["diff", "old-bundle", "old-bundle"], { cwd: work });
+    expect(same.status).toBe(1);
+    expect(same.stderr).toContain(
+      `which this rrc (manifest schema 1, module format ${MODULE_FORMAT}) cannot read`,
+    );
   });
 
   it("a side that does not build is a user error with its diagnostics", () => {

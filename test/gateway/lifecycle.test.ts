@@ -78,8 +78,10 @@ describe("bundle verification at start-up", () => {
 
     const tampered = join(dir, "tampered");
     expect(runCli(["build", `${unsigned}-src`, "--out", tampered]).status).toBe(0);
-    const module = join(tampered, "decision.mjs");
-    writeFileSync(module, readFileSync(module, "utf8").replace('"no-admin"', '"no-admix"'));
+    const tables = join(tampered, "tables.json");
+    const text = readFileSync(tables, "utf8");
+    expect(text).toContain('"no-admin"');
+    writeFileSync(tables, text.replace('"no-admin"', '"no-admix"'));
     const result = await spawnServe(["--bundle", tampered, "--admin-port", "off", "--log", "none"], env);
     expect(isRunning(result)).toBe(false);
     if (!isRunning(result)) expect(result.stderr).toContain("[bundle-digest-mismatch]");

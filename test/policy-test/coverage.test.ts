@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compile } from "../../compiler/pipeline.ts";
 import { belowMinimum, coverageLine, runTests } from "../../compiler/policy-test/run.ts";
 import type { Coverage, TestCase, TestReport } from "../../compiler/policy-test/types.ts";
-import { importModuleSource, instantiateModule } from "../../runtime/bundle/load.ts";
+import { importBundle, instantiateModule } from "../../runtime/bundle/load.ts";
 import type { DecisionRequest } from "../../runtime/decision/types.ts";
 import { request, SMALL_POLICY, workspace } from "./support.ts";
 
@@ -33,7 +33,7 @@ async function run(requests: DecisionRequest[], minCoverage: number | null = nul
   const file = space.write("policy.json", POLICY);
   const result = await compile({ paths: [file], cwd: space.root, until: "artifact" });
   expect(result.diagnostics.filter((item) => item.severity === "error")).toEqual([]);
-  const module = await importModuleSource(result.bundle!.files.get(result.bundle!.manifest.module)!);
+  const module = await importBundle(result.bundle!);
   const cases: TestCase[] = requests.map((item, index) => ({
     name: `case ${index}`,
     request: item,

@@ -211,8 +211,10 @@ describe("rrc serve --shadow-bundle", () => {
     if (!isRunning(refusedUnsigned)) expect(refusedUnsigned.stderr).toContain("[bundle-unsigned]");
 
     const tampered = await buildPolicy(candidate(), dir, "tampered");
-    const module = join(tampered, "decision.mjs");
-    writeFileSync(module, readFileSync(module, "utf8").replace('"no-legacy"', '"no-legacx"'));
+    const tables = join(tampered, "tables.json");
+    const text = readFileSync(tables, "utf8");
+    expect(text).toContain('"no-legacy"');
+    writeFileSync(tables, text.replace('"no-legacy"', '"no-legacx"'));
     const refusedTampered = await spawnServe(
       ["--bundle", unsigned, "--shadow-bundle", tampered, "--admin-port", "off", "--log", "none"],
       env,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { writeBundle } from "../../compiler/artifact/index.ts";
 import { createInterpreter, type Interpreter } from "../../compiler/interpret/index.ts";
 import { type CompileResult, compile } from "../../compiler/pipeline.ts";
-import { importModuleSource, instantiateModule, loadBundle } from "../../runtime/bundle/load.ts";
+import { importBundle, instantiateModule, loadBundle } from "../../runtime/bundle/load.ts";
 import type { Decider } from "../../runtime/decision/engine.ts";
 import type { Decision, DecisionRequest } from "../../runtime/decision/types.ts";
 
@@ -29,8 +29,7 @@ export async function buildThreeWays(paths: readonly string[], cwd = process.cwd
     throw new Error(`policy did not build:\n${text}`);
   }
   const interpreter = createInterpreter(result.flat);
-  const moduleText = result.bundle.files.get(result.bundle.manifest.module)!;
-  const memory = instantiateModule(await importModuleSource(moduleText));
+  const memory = instantiateModule(await importBundle(result.bundle));
   const root = mkdtempSync(join(tmpdir(), "rrc-three-ways-"));
   const bundleDir = join(root, "bundle");
   writeBundle(bundleDir, result.bundle);
