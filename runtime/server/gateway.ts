@@ -44,6 +44,7 @@ export class Gateway {
     const context = new RequestContext(request, response, this.state, this.observers);
     // One shared listener instead of a closure per request: the context rides on the response.
     (response as LoggedResponse)[LOGGED] = context;
+    this.observers.inflight?.enter(context.state);
     response.on("close", logOnClose);
     this.guard(context, this.route);
   };
@@ -212,7 +213,10 @@ type LoggedResponse = ServerResponse & {
 
 function logOnClose(this: LoggedResponse): void {
   const context = this[LOGGED];
-  if (context !== undefined) logDecision(context, context.observers);
+  if (context === undefined) return;
+  this[LOGGED] = undefined;
+  context.observers.inflight?.leave(context.state);
+  logDecision(context, context.observers);
 }
 
 function hostName(header: string | undefined): string | null {

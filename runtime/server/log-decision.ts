@@ -6,6 +6,7 @@ import type { LiveFeed } from "../observe/live-feed.ts";
 import type { GatewayMetrics } from "../observe/metrics.ts";
 import type { ShadowDecisions } from "../shadow/index.ts";
 import type { RequestContext } from "./context.ts";
+import type { InflightTracker } from "./inflight.ts";
 
 export interface Observers {
   readonly log: DecisionLog;
@@ -14,6 +15,8 @@ export interface Observers {
   readonly shadow?: ShadowDecisions | null;
   /** With an admin port: the dashboard's live feed (in a cluster worker, a forwarder to the primary's). */
   readonly feed?: Pick<LiveFeed, "publish"> | null;
+  /** Requests in flight per policy state (a reload closes the old state once it has none). */
+  readonly inflight?: Pick<InflightTracker, "enter" | "leave"> | null;
 }
 
 export function logDecision(context: RequestContext, observers: Observers): void {

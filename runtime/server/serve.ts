@@ -4,7 +4,7 @@
 
 import { type KeyObject, randomUUID } from "node:crypto";
 import { unwatchFile, watchFile } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { loadBundle } from "../bundle/load.ts";
@@ -104,7 +104,7 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
   const inflight = new InflightTracker();
   const gateway = new Gateway(
     initial,
-    { log, metrics, shadow, feed: published },
+    { log, metrics, shadow, feed: published, inflight },
     { hideRules: options.hideRules, filterLimit: options.filterLimit },
   );
   let ready = true;
@@ -118,12 +118,8 @@ export async function startGateway(options: ServeOptions): Promise<RunningGatewa
       // that a slow client is cut close to its limit.
       connectionsCheckingInterval: Math.max(100, Math.min(1_000, options.clientHeadersMs / 4)),
     },
-    gateOnLog(log, metrics, (request: IncomingMessage, response: ServerResponse) => {
-      const state = gateway.policy;
-      inflight.enter(state);
-      response.once("close", () => inflight.leave(state));
-      gateway.handle(request, response);
-    }),
+    // The gateway counts each request in `inflight` from arrival until its response closes.
+    gateOnLog(log, metrics, gateway.handle),
   );
   server.headersTimeout = options.clientHeadersMs;
   server.requestTimeout = options.clientRequestMs;
