@@ -7,15 +7,14 @@
 // target). RRC_BENCH_SECONDS sets the seconds per run (default 4); RRC_BENCH_PROFILE=<dir>
 // starts the three single-process proxies with --cpu-prof into that directory.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { writeBundle } from "../compiler/artifact/index.ts";
-import type { PolicyDocument, Rule } from "../compiler/authoring/types.ts";
 import { compile } from "../compiler/pipeline.ts";
+import { BENCH_API_KEY, BENCH_PATH, benchmarkPolicy } from "./gateway-policy.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -26,7 +25,7 @@ const ROUNDS = Number(process.env.RRC_BENCH_ROUNDS ?? 3);
 const WARM_SECONDS = Number(process.env.RRC_BENCH_WARM_SECONDS ?? 3);
 const PROFILE_DIR = process.env.RRC_BENCH_PROFILE;
 const CONNECTIONS = 32;
-const PATH = "/bench/v1/items/42";
+const PATH = BENCH_PATH;
 const workspace = mkdtempSync(join(tmpdir(), "rrc-gateway-bench-"));
 const children: ChildProcess[] = [];
 
@@ -141,49 +140,6 @@ async function preflight(port: number, headers: Record<string, string>, filtered
   }
 }
 
-function benchmarkPolicy(upstreamUrl: string): PolicyDocument {
-  const rules: Rule[] = [];
-  for (let index = 0; index < 99; index++) {
-    rules.push({
-      id: `svc${index}-read`,
-      effect: "allow",
-      methods: ["GET"],
-      path: `^/svc${index}/items(/[0-9]+)?$`,
-    });
-  }
-  rules.push({ id: "bench-read", effect: "allow", methods: ["GET"], path: "^/v1/items(/[0-9]+)?$" });
-  return {
-    targets: [
-      {
-        id: "upstream",
-        url: upstreamUrl,
-        filters: [{ op: "destroy", paths: ["$.card.number"], match: { path: "^/v1/" } }],
-      },
-    ],
-    targetCredentials: [
-      { id: "none", target: "upstream", auth: { type: "bearer", secret: { env: "RRC_BENCH_TOKEN" } } },
-    ],
-    proxyCredentials: [
-      {
-        id: "caller",
-        auth: { type: "apiKey", keys: [`sha256:${createHash("sha256").update("bench-key").digest("hex")}`] },
-      },
-    ],
-    proxies: [
-      {
-        id: "bench",
-        target: "upstream",
-        targetCredential: "none",
-        credentials: ["caller"],
-        default: "deny",
-        rules,
-        // Never reached in a run, so every request is admitted and counted.
-        meters: [{ id: "caller-rate", per: "credential", limits: { minute: 1_000_000_000 } }],
-      },
-    ],
-  };
-}
-
 try {
   const serversScript = join(root, "dist", "bench", "gateway-servers.js");
   const upstream = await start([serversScript, "upstream"]);
@@ -225,7 +181,7 @@ try {
   // One process, like the two other proxies; then the default on this machine, a worker per core.
   const gateway = await startRrc(1, true);
   const cluster = await startRrc(availableParallelism(), false);
-  const apiKey = { "x-api-key": "bench-key" };
+  const apiKey = { "x-api-key": BENCH_API_KEY };
 
   await preflight(upstream.port, {}, false);
   await preflight(bare.port, {}, false);

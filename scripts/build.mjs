@@ -9,6 +9,7 @@ const entryPoints = {
   "bench/decide.bench": "bench/decide.bench.ts",
   "bench/gateway.bench": "bench/gateway.bench.ts",
   "bench/gateway-servers": "bench/gateway-servers.ts",
+  "bench/gateway-js.bench": "bench/gateway-js.bench.ts",
   "bench/meter.bench": "bench/meter.bench.ts",
   "bench/analyze.bench": "bench/analyze.bench.ts",
   "bench/peers.bench": "bench/peers.bench.ts",
