@@ -57,8 +57,6 @@ export class DecisionLog {
   private timer: NodeJS.Timeout | null = null;
   /** Records in the batch the sink has not settled yet (0: nothing in flight). */
   private inFlight = 0;
-  /** The whole batch, unserialisable records included: they settle with it, keeping flush() in order. */
-  private batchSize = 0;
   /** Records ever taken into the buffer, and how many of those are written or dropped since. */
   private accepted = 0;
   private settled = 0;
@@ -212,7 +210,6 @@ export class DecisionLog {
     this.buffer = [];
     this.admitSlotWaiters();
     this.inFlight = batch.length;
-    this.batchSize = batch.length;
     try {
       this.sink.send(batch.join("\n") + "\n", batch.length, this.onSent);
     } catch (error) {
@@ -225,8 +222,9 @@ export class DecisionLog {
     const delivered = Math.max(0, this.inFlight - lost);
     this.writtenCount += delivered;
     this.droppedCount += this.inFlight - delivered;
+    const batch = this.inFlight;
     this.inFlight = 0;
-    this.settle(this.batchSize);
+    this.settle(batch);
     this.send();
   };
 
@@ -236,7 +234,7 @@ export class DecisionLog {
   private fail(error: Error): void {
     this.failure ??= error;
     this.droppedCount += this.inFlight + this.buffer.length;
-    const settling = (this.inFlight > 0 ? this.batchSize : 0) + this.buffer.length;
+    const settling = this.inFlight + this.buffer.length;
     this.inFlight = 0;
     this.buffer = [];
     this.settle(settling);

@@ -6,6 +6,7 @@ import type { IncomingMessage } from "node:http";
 import type { Decision } from "../decision/types.ts";
 import { PENDING_BODY } from "../decision/types.ts";
 import type { RequestContext } from "./context.ts";
+import { declaresBody } from "./headers.ts";
 
 export type BodyRead = { ok: true; body: Buffer } | { ok: false; tooLarge: boolean };
 
@@ -64,10 +65,7 @@ const JSON_BODY = null;
  */
 function bodyMediaType(request: IncomingMessage): Decision | typeof JSON_BODY {
   const types = request.headersDistinct["content-type"];
-  const length = request.headersDistinct["content-length"]?.[0];
-  const declaresBody =
-    (length !== undefined && length !== "0") || request.headersDistinct["transfer-encoding"] !== undefined;
-  if (types === undefined || !declaresBody) return JSON_BODY;
+  if (types === undefined || !declaresBody(request)) return JSON_BODY;
   if (types.length > 1) return AMBIGUOUS_TYPE;
   const type = types[0]!.split(";")[0]!.trim().toLowerCase();
   const json = type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));

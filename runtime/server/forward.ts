@@ -7,7 +7,7 @@
 // stays near a bare pass-through; measured in bench/RESULTS.md).
 import type { Dispatcher } from "undici";
 import type { RequestContext } from "./context.ts";
-import { forwardHeaders, responseHeaderList } from "./headers.ts";
+import { declaresBody, forwardHeaders, responseHeaderList } from "./headers.ts";
 import type { ProblemCode } from "./problems.ts";
 import { stripQuery } from "./request-target.ts";
 
@@ -64,16 +64,10 @@ export function forward(
       path: proxy.basePath + context.canonicalPath! + (query ? `?${query}` : ""),
       method: request.method as Dispatcher.HttpMethod,
       headers,
-      body: context.body ?? (hasBody(request) ? request : null),
+      body: context.body ?? (declaresBody(request) ? request : null),
     },
     new ForwardHandler(context, collect, filterLimit, done),
   );
-}
-
-function hasBody(request: RequestContext["request"]): boolean {
-  const headers = request.headersDistinct;
-  const length = headers["content-length"]?.[0];
-  return (length !== undefined && length !== "0") || headers["transfer-encoding"] !== undefined;
 }
 
 /**

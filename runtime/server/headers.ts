@@ -77,6 +77,13 @@ export function forwardHeaders(input: ForwardHeaderInput): string[] {
   return out;
 }
 
+/** Whether the request says a body follows (a non-zero Content-Length, or Transfer-Encoding). */
+export function declaresBody(request: IncomingMessage): boolean {
+  const headers = request.headersDistinct;
+  const length = headers["content-length"]?.[0];
+  return (length !== undefined && length !== "0") || headers["transfer-encoding"] !== undefined;
+}
+
 const NOTHING_LISTED: ReadonlySet<string> = new Set();
 
 function listedInConnection(value: string | undefined): ReadonlySet<string> {

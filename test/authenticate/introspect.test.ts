@@ -285,15 +285,9 @@ describe("oauth2 introspection fails closed", () => {
 });
 
 describe("jwks and introspection together", () => {
-  it("verifies a JWT of a configured issuer without introspecting it, and introspects the rest", async () => {
-    const { privateKey } = await generateKeyPair("ES256");
-    const jwt = (iss: string) =>
-      new SignJWT({ sub: "x" })
-        .setProtectedHeader({ alg: "ES256", kid: "k" })
-        .setIssuer(iss)
-        .setAudience("api")
-        .sign(privateKey);
-    const auth = make([
+  /** An HS256 jwks credential for https://known.test/ beside the two introspection credentials. */
+  const jwksAndIntrospection = () =>
+    make([
       {
         id: "hs",
         auth: {
@@ -306,6 +300,16 @@ describe("jwks and introspection together", () => {
       },
       ...credentials(server.url),
     ]);
+
+  it("verifies a JWT of a configured issuer without introspecting it, and introspects the rest", async () => {
+    const { privateKey } = await generateKeyPair("ES256");
+    const jwt = (iss: string) =>
+      new SignJWT({ sub: "x" })
+        .setProtectedHeader({ alg: "ES256", kid: "k" })
+        .setIssuer(iss)
+        .setAudience("api")
+        .sign(privateKey);
+    const auth = jwksAndIntrospection();
     failure(await auth.authenticate(bearer(await jwt("https://known.test/"))));
     expect(as.calls).toEqual({ a: 0, b: 0 });
     failure(await auth.authenticate(bearer(await jwt("https://other.test/"))));
@@ -326,19 +330,7 @@ describe("jwks and introspection together", () => {
         .setAudience("api")
         .setExpirationTime(nowSec() + 600)
         .sign(key);
-    const auth = make([
-      {
-        id: "hs",
-        auth: {
-          type: "jwks",
-          secret: { env: "A" },
-          issuer: "https://known.test/",
-          audience: "api",
-          algorithms: ["HS256"],
-        },
-      },
-      ...credentials(server.url),
-    ]);
+    const auth = jwksAndIntrospection();
     const known = await jwt("https://known.test/", hsKey, "HS256");
     const forged = await jwt("https://known.test/", privateKey, "ES256");
     const other = await jwt("https://other.test/", hsKey, "HS256");
