@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createGatewayHarness } from "../gateway-harness.ts";
 import { type DecisionTask, timeDecisions } from "../peers/timing.ts";
-import { bytesPerDecision } from "./allocations.ts";
+import { bytesPerDecision, bytesPerExchange } from "./allocations.ts";
 import { measureDeterministic } from "./deterministic.ts";
 import { fieldsPolicy, generatedPolicy } from "./policies.ts";
 import { judge, loadThresholds, renderTable, type Verdict } from "./thresholds.ts";
@@ -45,6 +46,18 @@ try {
     const bytes = await bytesPerDecision(measured.engines.decider, measured.policy.requests);
     verdicts.push(judge(thresholds, `heap-bytes-per-decision/${measured.policy.name}`, bytes));
   }
+  // What rrc's stages allocate per request beyond a bare pass-through's (the harness's own
+  // request, response and socket objects are in both figures and cancel out).
+  const harness = await createGatewayHarness();
+  let exchangeBytes: { rrc: number; bare: number };
+  try {
+    exchangeBytes = { bare: await bytesPerExchange(harness.bare), rrc: await bytesPerExchange(harness.rrc) };
+  } finally {
+    await harness.close();
+  }
+  verdicts.push(
+    judge(thresholds, "heap-bytes-per-request/gateway-extra", exchangeBytes.rrc - exchangeBytes.bare),
+  );
 
   // Ratios from one tinybench run; medians, so that a busy machine's spikes do not decide.
   const task = (name: string, decide: (index: number) => unknown): DecisionTask => ({
@@ -80,7 +93,7 @@ try {
   console.log(
     `\n(decide() medians: ${median("decide-100").toFixed(0)} ns at 100 rules, ${median("decide-1000").toFixed(0)} ns ` +
       `at 1,000, ${median("decide-10000").toFixed(0)} ns at 10,000; interpreter ${(median("interpreter-1000") / 1000).toFixed(0)} µs ` +
-      `at 1,000; regex sets: ${medium.measures.re2Sets} generated, ${fields.measures.re2Sets} fields; ` +
+      `at 1,000; gateway exchange in process: rrc ${exchangeBytes.rrc.toFixed(0)} B, bare ${exchangeBytes.bare.toFixed(0)} B; regex sets: ${medium.measures.re2Sets} generated, ${fields.measures.re2Sets} fields; ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s)`,
   );
 } finally {
