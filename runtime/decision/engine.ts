@@ -243,20 +243,25 @@ export function createDecider(tables: Tables, re2: Re2Module): Decider {
     const methodBit = methodBits.get(request.method) ?? 0;
     const path = Buffer.from(canonical.path);
     let defaultDenial: Decision | null = null;
-    for (const scopeIndex of pair.scopes) {
-      const scope = scopes[scopeIndex]!;
+    // Indexed loops: the hot path allocates no iterators.
+    const scopeIndexes = pair.scopes;
+    for (let s = 0; s < scopeIndexes.length; s++) {
+      const scope = scopes[scopeIndexes[s]!]!;
       state.denied = false;
       state.allowed = false;
       const table = scope.table;
       if (scope.pathSet) {
-        for (const pattern of scope.pathSet.match(path)) {
-          for (const rule of table.pathRules[pattern]!) {
-            if (!evaluate(scope, rule, methodBit)) return REFUSALS[state.bodyError!];
+        const patterns = scope.pathSet.match(path);
+        for (let p = 0; p < patterns.length; p++) {
+          const rules = table.pathRules[patterns[p]!]!;
+          for (let r = 0; r < rules.length; r++) {
+            if (!evaluate(scope, rules[r]!, methodBit)) return REFUSALS[state.bodyError!];
           }
         }
       }
-      for (const rule of table.anyPathRules) {
-        if (!evaluate(scope, rule, methodBit)) return REFUSALS[state.bodyError!];
+      const anyPathRules = table.anyPathRules;
+      for (let r = 0; r < anyPathRules.length; r++) {
+        if (!evaluate(scope, anyPathRules[r]!, methodBit)) return REFUSALS[state.bodyError!];
       }
       if (!state.denied && !state.allowed && table.denyByDefault && !defaultDenial) {
         defaultDenial = scope.defaultDecision;

@@ -9,9 +9,11 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   type CounterAdd,
+  type CounterReading,
   type CounterTake,
   type MeterStore,
   MeterStoreUnavailable,
+  type MeterWindow,
   type TakeResult,
 } from "./types.ts";
 import { hasRoom, windowBounds, windowKey } from "./windows.ts";
@@ -25,6 +27,12 @@ interface Entry {
   value: number;
   /** End of the entry's window (ms); the entry is dropped after it. */
   end: number;
+}
+
+interface WindowSlot {
+  readonly key: string;
+  readonly start: number;
+  readonly end: number;
 }
 
 interface StateFile {
@@ -73,6 +81,8 @@ class EmbeddedStore implements MeterStore {
   #dirty = false;
   #closed = false;
   #flushTimer: NodeJS.Timeout | null = null;
+  /** counter → window → its current window's bounds and key. Cleared with each prune, so it stays small. */
+  readonly #slots = new Map<string, Partial<Record<MeterWindow, WindowSlot>>>();
   #writing: Promise<void> = Promise.resolve();
   readonly #pruneTimer: NodeJS.Timeout;
 
@@ -91,23 +101,39 @@ class EmbeddedStore implements MeterStore {
   take(takes: readonly CounterTake[]): TakeResult {
     this.assertOpen();
     const now = this.now();
-    const found = takes.map((take) => {
-      const bounds = windowBounds(take.window, now);
-      const key = windowKey(take.counter, take.window, bounds.start);
-      return { take, key, bounds, used: this.counters.get(key)?.value ?? 0 };
-    });
-    const admitted = found.every(({ take, used }) => hasRoom(used, take.limit, take.increment));
-    if (admitted) {
-      for (const item of found) {
-        if (item.take.increment <= 0) continue;
-        item.used = this.bump(item.key, item.take.increment, item.bounds.end);
-      }
+    const slots: WindowSlot[] = [];
+    let admitted = true;
+    for (const take of takes) {
+      const slot = this.slot(take.counter, take.window, now);
+      slots.push(slot);
+      if (!hasRoom(this.counters.get(slot.key)?.value ?? 0, take.limit, take.increment)) admitted = false;
     }
-    return {
-      admitted,
-      now,
-      counters: found.map(({ used, bounds }) => ({ used, windowStart: bounds.start, windowEnd: bounds.end })),
-    };
+    const counters: CounterReading[] = [];
+    for (let index = 0; index < takes.length; index++) {
+      const take = takes[index]!;
+      const slot = slots[index]!;
+      const used =
+        admitted && take.increment > 0
+          ? this.bump(slot.key, take.increment, slot.end)
+          : (this.counters.get(slot.key)?.value ?? 0);
+      counters.push({ used, windowStart: slot.start, windowEnd: slot.end });
+    }
+    return { admitted, now, counters };
+  }
+
+  /** The counter's current window and its key, built once per window rather than once per request. */
+  private slot(counter: string, window: MeterWindow, now: number): WindowSlot {
+    let byWindow = this.#slots.get(counter);
+    if (byWindow === undefined) {
+      byWindow = {};
+      this.#slots.set(counter, byWindow);
+    }
+    const slot = byWindow[window];
+    if (slot !== undefined && now >= slot.start && now < slot.end) return slot;
+    const bounds = windowBounds(window, now);
+    const fresh = { key: windowKey(counter, window, bounds.start), start: bounds.start, end: bounds.end };
+    byWindow[window] = fresh;
+    return fresh;
   }
 
   async add(adds: readonly CounterAdd[]): Promise<void> {
@@ -130,16 +156,21 @@ class EmbeddedStore implements MeterStore {
 
   private bump(key: string, amount: number, end: number): number {
     const entry = this.counters.get(key);
-    const value = (entry?.value ?? 0) + amount;
-    this.counters.set(key, { value, end });
     this.markDirty();
-    return value;
+    if (entry === undefined) {
+      this.counters.set(key, { value: amount, end });
+      return amount;
+    }
+    entry.value += amount;
+    entry.end = end;
+    return entry.value;
   }
 
   /** Drops the counters of windows that have ended; true when some were. */
   private prune(): boolean {
     const now = this.now();
     let pruned = false;
+    this.#slots.clear();
     for (const [key, entry] of this.counters) {
       if (entry.end > now) continue;
       this.counters.delete(key);

@@ -38,11 +38,13 @@ export function limitHeaders(
   let retryAfter: number | null = null;
   if (admitted) {
     // Tightest: least quota left; on a tie the one that resets last binds longer.
-    chosen = readings.reduce((best, r) => {
-      const left = available(r);
-      const bestLeft = available(best);
-      return left < bestLeft || (left === bestLeft && r.windowEnd > best.windowEnd) ? r : best;
-    });
+    chosen = readings[0]!;
+    for (let index = 1; index < readings.length; index++) {
+      const reading = readings[index]!;
+      const left = available(reading);
+      const bestLeft = available(chosen);
+      if (left < bestLeft || (left === bestLeft && reading.windowEnd > chosen.windowEnd)) chosen = reading;
+    }
   } else {
     const exceeded = readings.filter((r) => !hasRoom(r.used, r.limit, r.increment));
     const pool = exceeded.length > 0 ? exceeded : readings;

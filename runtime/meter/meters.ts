@@ -43,8 +43,25 @@ export interface MetersOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** What admission asks of the store for one set of applicable meters and one credential. */
+interface AdmissionPlan {
+  readonly takes: readonly MeterTake[];
+  readonly valueMeters: readonly CompiledMeter[];
+}
+
+interface ProxyMeters {
+  readonly meters: readonly CompiledMeter[];
+  /** credential → bitmask of applicable meters → plan: the counter names and takes are built once. */
+  readonly plans: Map<string, Map<number, AdmissionPlan>>;
+}
+
+/** Plans are cached by a bitmask of the applicable meters; a proxy with more meters builds them per request. */
+const MAX_CACHED_METERS = 30;
+
+const NO_SETTLE = (): Promise<void> => Promise.resolve();
+
 export class Meters {
-  readonly #byProxy = new Map<string, readonly CompiledMeter[]>();
+  readonly #byProxy = new Map<string, ProxyMeters>();
   readonly #pending = new Set<Promise<void>>();
   readonly #failOpen: boolean;
   readonly #onError: (error: unknown) => void;
@@ -59,7 +76,7 @@ export class Meters {
     this.#onError = options.onError ?? (() => {});
     for (const proxy of document.proxies ?? []) {
       const meters = (proxy.meters ?? []).map(compileMeter);
-      if (meters.length > 0) this.#byProxy.set(proxy.id, meters);
+      if (meters.length > 0) this.#byProxy.set(proxy.id, { meters, plans: new Map() });
     }
   }
 
@@ -73,38 +90,54 @@ export class Meters {
    * (the embedded one); throws or rejects with MeterStoreUnavailable unless failing open.
    */
   admit(request: MeterRequest): Admission | null | Promise<Admission | null> {
-    const method = request.method.toUpperCase();
-    const applicable = (this.#byProxy.get(request.proxy) ?? []).filter(
-      (meter) =>
-        (meter.methods === null || meter.methods.has(method)) &&
-        (meter.path === null || meter.path.test(request.canonicalPath)),
-    );
-    if (applicable.length === 0) return null;
-
-    const takes: MeterTake[] = [];
-    for (const meter of applicable) {
-      const counter = `${request.proxy}:${meter.id}:${meter.perCredential ? request.credential : "*"}`;
-      for (const { window, limit } of meter.windows) {
-        // A counting-only value meter has nothing to check or count until the response.
-        if (meter.isValue && limit === null) continue;
-        takes.push({ meter: meter.id, counter, window, limit, increment: meter.isValue ? 0 : 1 });
-      }
-    }
-    const valueMeters = applicable.filter((meter) => meter.isValue);
-    if (takes.length === 0) return this.#admission(request, takes, valueMeters, NOTHING_TAKEN);
+    const plan = this.#plan(request);
+    if (plan === null) return null;
+    if (plan.takes.length === 0) return this.#admission(request, plan, NOTHING_TAKEN);
     let pending: TakeResult | Promise<TakeResult>;
     try {
-      pending = this.store.take(takes);
+      pending = this.store.take(plan.takes);
     } catch (error) {
       return this.#storeFailed(error);
     }
     if (pending instanceof Promise) {
       return pending.then(
-        (result) => this.#admission(request, takes, valueMeters, result),
+        (result) => this.#admission(request, plan, result),
         (error: unknown) => this.#storeFailed(error),
       );
     }
-    return this.#admission(request, takes, valueMeters, pending);
+    return this.#admission(request, plan, pending);
+  }
+
+  /** The applicable meters' plan for this request's credential; null when none applies. */
+  #plan(request: MeterRequest): AdmissionPlan | null {
+    const proxy = this.#byProxy.get(request.proxy);
+    if (proxy === undefined) return null;
+    const method = request.method.toUpperCase();
+    const meters = proxy.meters;
+    const path = request.canonicalPath;
+    if (meters.length > MAX_CACHED_METERS) {
+      const applicable = meters.filter((meter) => applies(meter, method, path));
+      return applicable.length === 0 ? null : buildPlan(request, applicable);
+    }
+    let mask = 0;
+    for (let index = 0; index < meters.length; index++) {
+      if (applies(meters[index]!, method, path)) mask |= 1 << index;
+    }
+    if (mask === 0) return null;
+    let byMask = proxy.plans.get(request.credential);
+    if (byMask === undefined) {
+      byMask = new Map();
+      proxy.plans.set(request.credential, byMask);
+    }
+    let plan = byMask.get(mask);
+    if (plan === undefined) {
+      plan = buildPlan(
+        request,
+        meters.filter((_meter, index) => (mask & (1 << index)) !== 0),
+      );
+      byMask.set(mask, plan);
+    }
+    return plan;
   }
 
   /** Fails closed (throws) unless told to fail open: then admits without headers or counting. */
@@ -118,38 +151,41 @@ export class Meters {
     return admission(true, [], null, { store: "unavailable" }, false, async () => {});
   }
 
-  #admission(
-    request: MeterRequest,
-    takes: readonly MeterTake[],
-    valueMeters: readonly CompiledMeter[],
-    result: TakeResult,
-  ): Admission {
+  #admission(request: MeterRequest, plan: AdmissionPlan, result: TakeResult): Admission {
+    const takes = plan.takes;
     const limited: LimitReading[] = [];
     const state: Record<string, Record<string, string>> = {};
-    takes.forEach((take, i) => {
-      const reading = result.counters[i]!;
+    for (let index = 0; index < takes.length; index++) {
+      const take = takes[index]!;
+      const reading = result.counters[index]!;
       const used = formatCount(reading.used);
-      const windows = state[take.meter] ?? {};
+      let windows = state[take.meter];
+      if (windows === undefined) {
+        windows = {};
+        state[take.meter] = windows;
+      }
       windows[take.window] = take.limit === null ? used : `${used}/${take.limit}`;
-      state[take.meter] = windows;
-      if (take.limit === null) return;
+      if (take.limit === null) continue;
       limited.push({
         meter: take.meter,
         window: take.window,
         limit: take.limit,
         increment: take.increment,
-        ...reading,
+        used: reading.used,
+        windowStart: reading.windowStart,
+        windowEnd: reading.windowEnd,
       });
-    });
+    }
     const { headers, exceeded } = limitHeaders(limited, result.admitted, result.now);
-    const needsResponse = result.admitted && valueMeters.length > 0;
+    const needsResponse = result.admitted && plan.valueMeters.length > 0;
+    if (!needsResponse) return admission(result.admitted, headers, exceeded, state, false, NO_SETTLE);
     let settled = false;
     const settle = (document: unknown): Promise<void> => {
-      if (!needsResponse || settled) return Promise.resolve();
+      if (settled) return Promise.resolve();
       settled = true;
-      return this.track(this.settle(request, valueMeters, document));
+      return this.track(this.settle(request, plan.valueMeters, document));
     };
-    return admission(result.admitted, headers, exceeded, state, needsResponse, settle);
+    return admission(result.admitted, headers, exceeded, state, true, settle);
   }
 
   /** Waits for settlements in flight. The store is closed by its owner. */
@@ -164,7 +200,7 @@ export class Meters {
         if (meter.valuePath === null) continue;
         const amount = sumNumbers(document, meter.valuePath);
         if (amount <= 0) continue;
-        const counter = `${request.proxy}:${meter.id}:${meter.perCredential ? request.credential : "*"}`;
+        const counter = counterName(request, meter);
         for (const { window } of meter.windows) adds.push({ counter, window, amount });
       }
       if (adds.length > 0) await this.store.add(adds);
@@ -177,6 +213,31 @@ export class Meters {
     this.#pending.add(work);
     return work.finally(() => this.#pending.delete(work));
   }
+}
+
+function applies(meter: CompiledMeter, method: string, path: string): boolean {
+  return (
+    (meter.methods === null || meter.methods.has(method)) && (meter.path === null || meter.path.test(path))
+  );
+}
+
+function counterName(request: MeterRequest, meter: CompiledMeter): string {
+  return `${request.proxy}:${meter.id}:${meter.perCredential ? request.credential : "*"}`;
+}
+
+function buildPlan(request: MeterRequest, applicable: readonly CompiledMeter[]): AdmissionPlan {
+  const takes: MeterTake[] = [];
+  for (const meter of applicable) {
+    const counter = counterName(request, meter);
+    for (const { window, limit } of meter.windows) {
+      // A counting-only value meter has nothing to check or count until the response.
+      if (meter.isValue && limit === null) continue;
+      takes.push(
+        Object.freeze({ meter: meter.id, counter, window, limit, increment: meter.isValue ? 0 : 1 }),
+      );
+    }
+  }
+  return Object.freeze({ takes, valueMeters: applicable.filter((meter) => meter.isValue) });
 }
 
 function compileMeter(meter: MeterEntity): CompiledMeter {

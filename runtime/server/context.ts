@@ -1,10 +1,10 @@
 // The per-request context: created once, in full, when a request arrives, and passed
 // through every stage (one hidden class, no per-stage objects).
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Admission } from "../meter/index.ts";
 import type { Observers } from "./log-decision.ts";
 import type { PolicyState, ProxyRuntime } from "./policy-state.ts";
+import { newRequestId } from "./request-id.ts";
 
 const NO_HEADERS: readonly (readonly [string, string])[] = [];
 
@@ -41,7 +41,7 @@ export class RequestContext {
     /** Where the request's decision record and metrics go once the response is done. */
     readonly observers: Observers,
   ) {
-    this.requestId = randomUUID();
+    this.requestId = newRequestId();
     this.startedAt = performance.now();
   }
 

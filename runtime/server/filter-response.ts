@@ -6,7 +6,7 @@ import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import type { FilterPlan } from "../filter/index.ts";
 import type { RequestContext } from "./context.ts";
 import type { CollectedResponse } from "./forward.ts";
-import { headerValues, REWRITTEN_BODY_DROPPED, withoutNames } from "./headers.ts";
+import { headerValues, pushPairs, REWRITTEN_BODY_DROPPED, withoutNames } from "./headers.ts";
 import type { ProblemCode } from "./problems.ts";
 
 export function sendCollected(
@@ -35,7 +35,7 @@ function send(
   const headers = rewritten ? withoutNames(upstream.headers, REWRITTEN_BODY_DROPPED) : upstream.headers;
   if (rewritten) headers.push("content-length", String(Buffer.byteLength(body)));
   headers.push("x-request-id", context.requestId, "x-rrc-code", "access-granted");
-  for (const [name, value] of context.extraHeaders) headers.push(name, value);
+  pushPairs(headers, context.extraHeaders);
   context.response.writeHead(upstream.statusCode, headers);
   context.response.end(body);
 }

@@ -7,7 +7,7 @@
 // stays near a bare pass-through; measured in bench/RESULTS.md).
 import type { Dispatcher } from "undici";
 import type { RequestContext } from "./context.ts";
-import { declaresBody, forwardHeaders, responseHeaderList } from "./headers.ts";
+import { declaresBody, forwardHeaders, pushPairs, responseHeaderList } from "./headers.ts";
 import type { ProblemCode } from "./problems.ts";
 import { stripQuery } from "./request-target.ts";
 
@@ -116,7 +116,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
       return false;
     }
     headers.push("x-request-id", context.requestId, "x-rrc-code", "access-granted");
-    for (const [name, value] of context.extraHeaders) headers.push(name, value);
+    pushPairs(headers, context.extraHeaders);
     response.writeHead(statusCode, headers);
     this.resume = resume;
     return true;

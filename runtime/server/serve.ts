@@ -2,7 +2,7 @@
 // Reload (SIGHUP, --watch or `reload()`) builds the next state completely before an atomic
 // swap; a failed reload keeps the running policy. Shutdown drains in-flight requests.
 
-import { type KeyObject, randomUUID } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { unwatchFile, watchFile } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -27,6 +27,7 @@ import {
   type UpstreamTimeouts,
 } from "./policy-state.ts";
 import { PROBLEMS, problemBody } from "./problems.ts";
+import { newRequestId } from "./request-id.ts";
 
 export interface ServeOptions {
   readonly bundleDir: string;
@@ -240,7 +241,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   const code = timeout ? "request-timeout" : "non-canonical-request";
   const status = tooLarge ? 431 : PROBLEMS[code].status;
   const reason = timeout ? "Request Timeout" : tooLarge ? "Request Header Fields Too Large" : "Bad Request";
-  const requestId = randomUUID();
+  const requestId = newRequestId();
   const body = problemBody(code, requestId, {
     detail: tooLarge ? "request headers too large" : "malformed request",
   });
