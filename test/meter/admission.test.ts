@@ -92,6 +92,36 @@ describe("admission", () => {
 });
 
 describe("calendar windows (UTC)", () => {
+  it("admits by every applicable meter on a proxy with more meters than the plan cache covers", async () => {
+    // Plans are cached by a bitmask of applicable meters up to 30 meters; past that they are built per request.
+    const many: Meter[] = Array.from({ length: 32 }, (_, index) => ({
+      id: `m${index}`,
+      limits: { minute: index === 31 ? 2 : 100 },
+      match: { path: index % 2 === 0 ? "^/even" : "^/" },
+    }));
+    const { meters: m } = await meters({ p: many });
+    const first = (await m.admit(request({ canonicalPath: "/odd" })))!;
+    expect(Object.keys(first.state!)).toHaveLength(16);
+    expect((await m.admit(request({ canonicalPath: "/even" })))!.state).toHaveProperty("m30", { minute: "1/100" });
+    const rejected = (await m.admit(request({ canonicalPath: "/odd" })))!;
+    expect(rejected.admitted).toBe(false);
+    expect(rejected.exceeded).toBe("m31");
+  });
+
+  it("keeps a cached plan's counters apart per credential and per applicable set", async () => {
+    const { meters: m } = await meters({
+      p: [
+        { id: "mine", per: "credential", limits: { minute: 1 } },
+        { id: "writes", limits: { minute: 5 }, match: { methods: ["POST"] } },
+      ],
+    });
+    expect((await m.admit(request({ credential: "alice" })))!.state).toEqual({ mine: { minute: "1/1" } });
+    expect((await m.admit(request({ credential: "bob" })))!.state).toEqual({ mine: { minute: "1/1" } });
+    const post = (await m.admit(request({ credential: "carol", method: "POST" })))!;
+    expect(post.state).toEqual({ mine: { minute: "1/1" }, writes: { minute: "1/5" } });
+    expect((await m.admit(request({ credential: "alice" })))!.admitted).toBe(false);
+  });
+
   it("starts a new minute and hour at 03:00:00", async () => {
     const { meters: m, time } = await meters(
       { p: [{ id: "r", limits: { minute: 1, hour: 2 } }] },
