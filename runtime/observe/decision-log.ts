@@ -225,7 +225,13 @@ export class DecisionLog {
     const batch = this.inFlight;
     this.inFlight = 0;
     this.settle(batch);
-    this.send();
+    // What gathered meanwhile goes at once only when it is wanted now (a flush, a blocked request) or
+    // large; otherwise it waits one interval, so that under load the sink gets a few large writes a
+    // second rather than one small write per completion (each a thread-pool round trip).
+    const urgent =
+      this.waiters.length > 0 || this.slotWaiters.length > 0 || this.buffer.length >= this.maxBuffered / 4;
+    if (urgent) this.send();
+    else if (this.buffer.length > 0 && this.timer === null) this.schedule(this.intervalMs);
   };
 
   private readonly onFatal = (error: Error): void => this.fail(error);

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { DecisionLog, type DecisionRecord } from "../../runtime/observe/decision-log.ts";
 import { allowRecord, CollectingSink, FailingSink, refusedRecord, requestIds, SlowSink } from "./support.ts";
 
@@ -106,6 +106,37 @@ describe("DecisionLog back-pressure", () => {
     expect(log.written).toBe(10);
     expect(log.dropped).toBe(10);
     expect(log.written + log.dropped).toBe(20);
+  });
+
+  it("lets records that gathered during a write wait one interval, unless a flush wants them", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const sink = new SlowSink();
+      const log = new DecisionLog({ kind: "stdout" }, { stdout: sink, flushIntervalMs: 50 });
+      log.write(allowRecord(0));
+      await vi.advanceTimersByTimeAsync(50);
+      expect(sink.chunks).toHaveLength(1); // the first batch is in flight
+
+      log.write(allowRecord(1));
+      log.write(allowRecord(2));
+      sink.releaseOne();
+      await vi.advanceTimersByTimeAsync(49);
+      expect(sink.chunks).toHaveLength(1); // under load: one write per interval, not one per completion
+      await vi.advanceTimersByTimeAsync(1);
+      expect(sink.chunks).toHaveLength(2);
+
+      log.write(allowRecord(3));
+      const flushed = log.flush();
+      sink.releaseOne(); // a flush is waiting: what gathered goes at once
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sink.chunks).toHaveLength(3);
+      sink.drainFromNowOn();
+      await flushed;
+      await log.close();
+      expect(requestIds(sink.chunks.join("").trim().split("\n"))).toEqual(ids(0, 4));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("drops buffered and later records once the sink fails, and still settles flush()", async () => {
