@@ -102,7 +102,9 @@ describe("calendar windows (UTC)", () => {
     const { meters: m } = await meters({ p: many });
     const first = (await m.admit(request({ canonicalPath: "/odd" })))!;
     expect(Object.keys(first.state!)).toHaveLength(16);
-    expect((await m.admit(request({ canonicalPath: "/even" })))!.state).toHaveProperty("m30", { minute: "1/100" });
+    expect((await m.admit(request({ canonicalPath: "/even" })))!.state).toHaveProperty("m30", {
+      minute: "1/100",
+    });
     const rejected = (await m.admit(request({ canonicalPath: "/odd" })))!;
     expect(rejected.admitted).toBe(false);
     expect(rejected.exceeded).toBe("m31");
