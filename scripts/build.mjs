@@ -10,6 +10,7 @@ const entryPoints = {
   "bench/gateway.bench": "bench/gateway.bench.ts",
   "bench/gateway-servers": "bench/gateway-servers.ts",
   "bench/gateway-js.bench": "bench/gateway-js.bench.ts",
+  "bench/gateway-instructions.bench": "bench/gateway-instructions.bench.ts",
   "bench/meter.bench": "bench/meter.bench.ts",
   "bench/analyze.bench": "bench/analyze.bench.ts",
   "bench/peers.bench": "bench/peers.bench.ts",

@@ -1,0 +1,172 @@
+// Instructions per request, end to end: the bare undici pass-through and `rrc serve` (the
+// gateway benchmark's full policy) each run under valgrind's callgrind, warmed up with
+// autocannon, then counted over a fixed number of requests. Unlike throughput on a shared
+// machine, an instruction count barely moves from run to run, so it shows what a change to
+// the hot path is worth even where timings are noise (a 2-core VM). It counts user-space
+// instructions of every thread (the kernel's are not counted), and reports V8's optimising
+// compiler apart: under valgrind a warm server still compiles, and that is not per-request work.
+//
+// `npm run bench:gateway-ir` (needs valgrind). RRC_BENCH_IR_WARM (default 25,000) requests
+// warm each server up; RRC_BENCH_IR_REQUESTS (default 2,000) are counted.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { writeBundle } from "../compiler/artifact/index.ts";
+import { compile } from "../compiler/pipeline.ts";
+import { BENCH_API_KEY, BENCH_PATH, benchmarkPolicy } from "./gateway-policy.ts";
+
+const WARM = Number(process.env.RRC_BENCH_IR_WARM ?? 25_000);
+const REQUESTS = Number(process.env.RRC_BENCH_IR_REQUESTS ?? 2_000);
+const CONNECTIONS = 16;
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const workspace = mkdtempSync(join(tmpdir(), "rrc-gateway-ir-"));
+const children: ChildProcess[] = [];
+
+for (const tool of ["valgrind", "callgrind_control", "callgrind_annotate"]) {
+  if (spawnSync(tool, ["--version"]).error) {
+    console.error(`bench:gateway-ir needs ${tool} (Debian: apt-get install valgrind)`);
+    process.exit(2);
+  }
+}
+
+function start(command: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<number> {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  return new Promise((resolvePort, reject) => {
+    let output = "";
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) resolvePort(Number(match[1]));
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.once("exit", (code) => reject(new Error(`${command} exited ${code}: ${output.slice(-2_000)}`)));
+  });
+}
+
+async function load(port: number, amount: number, headers: Record<string, string>): Promise<number> {
+  const url = `http://127.0.0.1:${port}${BENCH_PATH}`;
+  const result = await autocannon({ url, connections: CONNECTIONS, amount, headers, timeout: 60 });
+  if (result.non2xx + result.errors + result.timeouts > 0) throw new Error(`${url}: requests failed`);
+  return result["2xx"];
+}
+
+interface Counted {
+  readonly total: number;
+  readonly compiler: number;
+}
+
+/** Self instruction counts of a callgrind dump, split into V8's compiler and everything else. */
+function countInstructions(file: string): Counted {
+  const annotated = spawnSync("callgrind_annotate", ["--inclusive=no", "--threshold=100", file], {
+    encoding: "utf8",
+    maxBuffer: 256 << 20,
+  }).stdout;
+  let total = 0;
+  let compiler = 0;
+  for (const line of annotated.split("\n")) {
+    const match = /^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*)$/.exec(line);
+    if (!match || match[2]!.includes("PROGRAM TOTALS")) continue;
+    const count = Number(match[1]!.replaceAll(",", ""));
+    total += count;
+    if (
+      /v8::internal::(compiler|maglev|turboshaft)::|Compiler::|OptimizingCompileDispatcher/.test(match[2]!)
+    ) {
+      compiler += count;
+    }
+  }
+  return { total, compiler };
+}
+
+async function measure(name: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp) {
+  const profileDir = join(workspace, name);
+  mkdirSync(profileDir);
+  const valgrindArgs = [
+    "--tool=callgrind",
+    "--instr-atstart=no",
+    `--callgrind-out-file=${join(profileDir, "callgrind.%p")}`,
+    process.execPath,
+    ...args,
+  ];
+  const port = await start("valgrind", valgrindArgs, env, ready);
+  const child = children.at(-1)!;
+  const headers: Record<string, string> = name === "rrc" ? { "x-api-key": BENCH_API_KEY } : {};
+  await load(port, WARM, headers);
+  spawnSync("callgrind_control", ["--instr=on", String(child.pid)]);
+  const counted = await load(port, REQUESTS, headers);
+  spawnSync("callgrind_control", ["--instr=off", String(child.pid)]);
+  spawnSync("callgrind_control", ["--dump", String(child.pid)]);
+  child.kill("SIGTERM");
+  await new Promise((resolveExit) => child.once("exit", resolveExit));
+  // The dump taken above is the largest file; the one written at exit holds nothing counted.
+  const dumps = readdirSync(profileDir).map((file) => join(profileDir, file));
+  const dump = dumps.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+  const instructions = countInstructions(dump);
+  return { name, requests: counted, ...instructions };
+}
+
+try {
+  const serversScript = join(root, "dist", "bench", "gateway-servers.js");
+  const upstreamPort = await start(process.execPath, [serversScript, "upstream"], {}, /ready (\d+)/);
+  const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
+  const policyDir = join(workspace, "policy");
+  mkdirSync(policyDir);
+  writeFileSync(join(policyDir, "policy.json"), JSON.stringify(benchmarkPolicy(upstreamUrl)));
+  const built = await compile({ paths: [policyDir], cwd: workspace, until: "artifact" });
+  if (!built.ok || !built.bundle) throw new Error("benchmark policy did not build");
+  writeBundle(join(workspace, "bundle"), built.bundle);
+
+  const bare = await measure("bare", [serversScript, "bare", upstreamUrl], {}, /ready (\d+)/);
+  const rrc = await measure(
+    "rrc",
+    [
+      join(root, "bin", "rrc.js"),
+      "serve",
+      "--bundle",
+      join(workspace, "bundle"),
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--admin-port",
+      "off",
+      "--log",
+      `file:${join(workspace, "decisions.jsonl")}`,
+      "--meter-state-dir",
+      join(workspace, "meter-state"),
+      "--workers",
+      "1",
+    ],
+    { RRC_BENCH_TOKEN: "bench-upstream-token" },
+    /listening on [^:]+:(\d+)/,
+  );
+
+  const perRequest = (count: number, requests: number) => count / requests / 1_000;
+  console.log(
+    `callgrind, ${WARM} requests of warm-up, then ${REQUESTS} counted (${CONNECTIONS} connections); ` +
+      "thousands of instructions per request, user space, all threads:",
+  );
+  console.log("server   total   V8 compiler   the rest");
+  for (const row of [bare, rrc]) {
+    console.log(
+      `${row.name.padEnd(6)} ${perRequest(row.total, row.requests).toFixed(1).padStart(7)}` +
+        `   ${perRequest(row.compiler, row.requests).toFixed(1).padStart(11)}` +
+        `   ${perRequest(row.total - row.compiler, row.requests)
+          .toFixed(1)
+          .padStart(8)}`,
+    );
+  }
+  const ratio = (rrc.total - rrc.compiler) / rrc.requests / ((bare.total - bare.compiler) / bare.requests);
+  console.log(
+    `\nrrc / bare, without the compiler: ${ratio.toFixed(2)}× the instructions per request ` +
+      `(at equal instructions per cycle, rrc would keep ${((1 / ratio) * 100).toFixed(0)}% of bare's throughput)`,
+  );
+} finally {
+  for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  await new Promise((resolveWait) => setTimeout(resolveWait, 500));
+  rmSync(workspace, { recursive: true, force: true });
+}
