@@ -8,9 +8,10 @@
 //
 // `npm run bench:gateway-ir` (needs valgrind). RRC_BENCH_IR_WARM (default 25,000) requests
 // warm each server up; RRC_BENCH_IR_REQUESTS (default 2,000) are counted; RRC_BENCH_IR_ROUNDS
-// (default 2) fresh processes of each, alternating, of which the lowest count is compared.
+// (default 2) fresh processes of each, alternating, of which the lowest count is compared;
+// RRC_BENCH_IR_KEEP=<dir> keeps the dumps there.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,6 +23,8 @@ import { BENCH_API_KEY, BENCH_PATH, benchmarkPolicy } from "./gateway-policy.ts"
 const WARM = Number(process.env.RRC_BENCH_IR_WARM ?? 25_000);
 const REQUESTS = Number(process.env.RRC_BENCH_IR_REQUESTS ?? 2_000);
 const ROUNDS = Number(process.env.RRC_BENCH_IR_ROUNDS ?? 2);
+/** A folder to keep the counted dumps in, for `callgrind_annotate`. */
+const KEEP = process.env.RRC_BENCH_IR_KEEP;
 const CONNECTIONS = 16;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const workspace = mkdtempSync(join(tmpdir(), "rrc-gateway-ir-"));
@@ -108,6 +111,7 @@ async function measure(name: string, round: number, args: string[], env: NodeJS.
   const dumps = readdirSync(profileDir).map((file) => join(profileDir, file));
   const dump = dumps.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
   const instructions = countInstructions(dump);
+  if (KEEP) copyFileSync(dump, join(KEEP, `callgrind.${name}-${round + 1}`));
   return { name, round, requests: counted, ...instructions };
 }
 

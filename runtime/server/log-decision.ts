@@ -2,6 +2,7 @@
 // done. Records carry ids, the canonical path and outcomes only: never headers, query
 // values or bodies, so no secret can reach a log.
 import type { DecisionLog, DecisionRecord } from "../observe/decision-log.ts";
+import { isoTime } from "../observe/iso-time.ts";
 import type { LiveFeed } from "../observe/live-feed.ts";
 import type { GatewayMetrics } from "../observe/metrics.ts";
 import type { ShadowDecisions } from "../shadow/index.ts";
@@ -26,7 +27,7 @@ export function logDecision(context: RequestContext, observers: Observers): void
   const status = context.status || response.statusCode;
   const proxy = context.proxy?.id ?? null;
   const record: DecisionRecord = {
-    time: isoNow(),
+    time: isoTime(Date.now()),
     requestId: context.requestId,
     proxy,
     credential: context.credential,
@@ -62,17 +63,4 @@ export function logDecision(context: RequestContext, observers: Observers): void
       (performance.now() - context.upstreamStartedAt) / 1000,
     );
   }
-}
-
-// Formatting a date costs more than the rest of a record; many requests share a millisecond.
-let lastMs = 0;
-let lastIso = "";
-
-function isoNow(): string {
-  const now = Date.now();
-  if (now !== lastMs) {
-    lastMs = now;
-    lastIso = new Date(now).toISOString();
-  }
-  return lastIso;
 }
