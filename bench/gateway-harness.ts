@@ -4,21 +4,20 @@
 // parsing, the kernel, undici's connection handling), so differences between the two are what
 // rrc's stages cost in JavaScript. Used by bench/gateway-js.bench.ts (time per request) and the
 // regression gate (heap bytes per request, bench/check/).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Duplex } from "node:stream";
 import { Dispatcher } from "undici";
-import { writeBundle } from "../compiler/artifact/index.ts";
-import { compile } from "../compiler/pipeline.ts";
 import { loadBundle } from "../runtime/bundle/load.ts";
 import { createMeterStore } from "../runtime/meter/index.ts";
 import { DecisionLog } from "../runtime/observe/decision-log.ts";
 import { GatewayMetrics } from "../runtime/observe/metrics.ts";
 import { Gateway } from "../runtime/server/gateway.ts";
 import { buildPolicyState } from "../runtime/server/policy-state.ts";
-import { BENCH_API_KEY, BENCH_PATH, benchmarkPolicy } from "./gateway-policy.ts";
+import { BENCH_API_KEY, BENCH_PATH } from "./gateway-policy.ts";
+import { writeBenchmarkBundle } from "./gateway-setup.ts";
 
 const BODY = Buffer.from(
   JSON.stringify({ id: "ch_1", amount: 1200, card: { number: "4242424242424242" }, ok: true }),
@@ -95,13 +94,7 @@ export async function createGatewayHarness(): Promise<GatewayHarness> {
   const workspace = mkdtempSync(join(tmpdir(), "rrc-gateway-js-"));
   const upstream = new InstantUpstream();
   process.env.RRC_BENCH_TOKEN = "bench-upstream-token";
-  const policyDir = join(workspace, "policy");
-  mkdirSync(policyDir);
-  writeFileSync(join(policyDir, "policy.json"), JSON.stringify(benchmarkPolicy("http://127.0.0.1:9")));
-  const built = await compile({ paths: [policyDir], cwd: workspace, until: "artifact" });
-  if (!built.ok || !built.bundle) throw new Error("benchmark policy did not build");
-  writeBundle(join(workspace, "bundle"), built.bundle);
-  const bundle = await loadBundle(join(workspace, "bundle"));
+  const bundle = await loadBundle(await writeBenchmarkBundle(workspace, "http://127.0.0.1:9"));
   const state = await buildPolicyState(
     bundle,
     { env: process.env, baseDir: workspace },

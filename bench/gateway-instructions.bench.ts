@@ -10,15 +10,21 @@
 // warm each server up; RRC_BENCH_IR_REQUESTS (default 2,000) are counted; RRC_BENCH_IR_ROUNDS
 // (default 2) fresh processes of each, alternating, of which the lowest count is compared;
 // RRC_BENCH_IR_KEEP=<dir> keeps the dumps there.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { writeBundle } from "../compiler/artifact/index.ts";
-import { compile } from "../compiler/pipeline.ts";
-import { BENCH_API_KEY, BENCH_PATH, benchmarkPolicy } from "./gateway-policy.ts";
+import { BENCH_API_KEY, BENCH_PATH } from "./gateway-policy.ts";
+import {
+  RRC_ENV,
+  RRC_READY,
+  rrcServeArgs,
+  SERVER_READY,
+  startChild,
+  writeBenchmarkBundle,
+} from "./gateway-setup.ts";
 
 const WARM = Number(process.env.RRC_BENCH_IR_WARM ?? 25_000);
 const REQUESTS = Number(process.env.RRC_BENCH_IR_REQUESTS ?? 2_000);
@@ -35,22 +41,6 @@ for (const tool of ["valgrind", "callgrind_control", "callgrind_annotate"]) {
     console.error(`bench:gateway-ir needs ${tool} (Debian: apt-get install valgrind)`);
     process.exit(2);
   }
-}
-
-function start(command: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<number> {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  return new Promise((resolvePort, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = ready.exec(output);
-      if (match) resolvePort(Number(match[1]));
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`${command} exited ${code}: ${output.slice(-2_000)}`)));
-  });
 }
 
 async function load(port: number, amount: number, headers: Record<string, string>): Promise<number> {
@@ -97,8 +87,7 @@ async function measure(name: string, round: number, args: string[], env: NodeJS.
     process.execPath,
     ...args,
   ];
-  const port = await start("valgrind", valgrindArgs, env, ready);
-  const child = children.at(-1)!;
+  const { port, child } = await startChild(children, "valgrind", valgrindArgs, env, ready);
   const headers: Record<string, string> = name === "rrc" ? { "x-api-key": BENCH_API_KEY } : {};
   await load(port, WARM, headers);
   spawnSync("callgrind_control", ["--instr=on", String(child.pid)]);
@@ -117,45 +106,21 @@ async function measure(name: string, round: number, args: string[], env: NodeJS.
 
 try {
   const serversScript = join(root, "dist", "bench", "gateway-servers.js");
-  const upstreamPort = await start(process.execPath, [serversScript, "upstream"], {}, /ready (\d+)/);
+  const { port: upstreamPort } = await startChild(
+    children,
+    process.execPath,
+    [serversScript, "upstream"],
+    {},
+    SERVER_READY,
+  );
   const upstreamUrl = `http://127.0.0.1:${upstreamPort}`;
-  const policyDir = join(workspace, "policy");
-  mkdirSync(policyDir);
-  writeFileSync(join(policyDir, "policy.json"), JSON.stringify(benchmarkPolicy(upstreamUrl)));
-  const built = await compile({ paths: [policyDir], cwd: workspace, until: "artifact" });
-  if (!built.ok || !built.bundle) throw new Error("benchmark policy did not build");
-  writeBundle(join(workspace, "bundle"), built.bundle);
+  const bundleDir = await writeBenchmarkBundle(workspace, upstreamUrl);
 
-  const rrcArgs = (round: number) => [
-    join(root, "bin", "rrc.js"),
-    "serve",
-    "--bundle",
-    join(workspace, "bundle"),
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--admin-port",
-    "off",
-    "--log",
-    `file:${join(workspace, `decisions-${round}.jsonl`)}`,
-    "--meter-state-dir",
-    join(workspace, `meter-state-${round}`),
-    "--workers",
-    "1",
-  ];
   const rows: Awaited<ReturnType<typeof measure>>[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    rows.push(await measure("bare", round, [serversScript, "bare", upstreamUrl], {}, /ready (\d+)/));
-    rows.push(
-      await measure(
-        "rrc",
-        round,
-        rrcArgs(round),
-        { RRC_BENCH_TOKEN: "bench-upstream-token" },
-        /listening on [^:]+:(\d+)/,
-      ),
-    );
+    rows.push(await measure("bare", round, [serversScript, "bare", upstreamUrl], {}, SERVER_READY));
+    const rrcArgs = rrcServeArgs(root, bundleDir, workspace, String(round), 1);
+    rows.push(await measure("rrc", round, rrcArgs, RRC_ENV, RRC_READY));
   }
 
   const perRequest = (count: number, requests: number) => count / requests / 1_000;

@@ -6,15 +6,21 @@
 // /proc/<pid>/stat. Run with `npm run bench:gateway` (`-- --check` exits 1 on a missed
 // target). RRC_BENCH_SECONDS sets the seconds per run (default 4); RRC_BENCH_PROFILE=<dir>
 // starts the three single-process proxies with --cpu-prof into that directory.
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { writeBundle } from "../compiler/artifact/index.ts";
-import { compile } from "../compiler/pipeline.ts";
-import { BENCH_API_KEY, BENCH_PATH, benchmarkPolicy } from "./gateway-policy.ts";
+import { BENCH_API_KEY, BENCH_PATH } from "./gateway-policy.ts";
+import {
+  RRC_ENV,
+  RRC_READY,
+  rrcServeArgs,
+  SERVER_READY,
+  startChild,
+  writeBenchmarkBundle,
+} from "./gateway-setup.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -32,24 +38,12 @@ const children: ChildProcess[] = [];
 function start(
   args: string[],
   env: NodeJS.ProcessEnv = {},
-  readyPattern = /ready (\d+)/,
+  ready = SERVER_READY,
 ): Promise<{ port: number; pid: number }> {
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  return new Promise((resolvePort, reject) => {
-    let output = "";
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = readyPattern.exec(output);
-      if (match) resolvePort({ port: Number(match[1]), pid: child.pid! });
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`child exited ${code}: ${output}`)));
-  });
+  return startChild(children, process.execPath, args, env, ready).then(({ port, child }) => ({
+    port,
+    pid: child.pid!,
+  }));
 }
 
 /** utime + stime of a process and its live descendants (cluster workers), in seconds
@@ -148,35 +142,12 @@ try {
   const bare = await start([...profile, serversScript, "bare", upstreamUrl]);
   const fastify = await start([...profile, serversScript, "fastify", upstreamUrl]);
 
-  const policyDir = join(workspace, "policy");
-  mkdirSync(policyDir);
-  writeFileSync(join(policyDir, "policy.json"), JSON.stringify(benchmarkPolicy(upstreamUrl)));
-  const built = await compile({ paths: [policyDir], cwd: workspace, until: "artifact" });
-  if (!built.ok || !built.bundle) throw new Error("benchmark policy did not build");
-  writeBundle(join(workspace, "bundle"), built.bundle);
+  const bundleDir = await writeBenchmarkBundle(workspace, upstreamUrl);
   const startRrc = (workers: number, profiled: boolean) =>
     start(
-      [
-        ...(profiled ? profile : []),
-        join(root, "bin", "rrc.js"),
-        "serve",
-        "--bundle",
-        join(workspace, "bundle"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--admin-port",
-        "off",
-        "--log",
-        `file:${join(workspace, `decisions-${workers}.jsonl`)}`,
-        "--meter-state-dir",
-        join(workspace, `meter-state-${workers}`),
-        "--workers",
-        String(workers),
-      ],
-      { RRC_BENCH_TOKEN: "bench-upstream-token" },
-      /listening on [^:]+:(\d+)/,
+      [...(profiled ? profile : []), ...rrcServeArgs(root, bundleDir, workspace, String(workers), workers)],
+      RRC_ENV,
+      RRC_READY,
     );
   // One process, like the two other proxies; then the default on this machine, a worker per core.
   const gateway = await startRrc(1, true);
