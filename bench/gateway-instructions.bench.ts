@@ -8,7 +8,7 @@
 //
 // `npm run bench:gateway-ir` (needs valgrind). RRC_BENCH_IR_WARM (default 25,000) requests
 // warm each server up; RRC_BENCH_IR_REQUESTS (default 2,000) are counted; RRC_BENCH_IR_ROUNDS
-// (default 2) fresh processes of each, alternating, of which the lowest count is compared;
+// (default 3) fresh processes of each, alternating, of which the lowest count is compared;
 // RRC_BENCH_IR_KEEP=<dir> keeps the dumps there.
 import { type ChildProcess, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -28,7 +28,7 @@ import {
 
 const WARM = Number(process.env.RRC_BENCH_IR_WARM ?? 25_000);
 const REQUESTS = Number(process.env.RRC_BENCH_IR_REQUESTS ?? 2_000);
-const ROUNDS = Number(process.env.RRC_BENCH_IR_ROUNDS ?? 2);
+const ROUNDS = Number(process.env.RRC_BENCH_IR_ROUNDS ?? 3);
 /** A folder to keep the counted dumps in, for `callgrind_annotate`. */
 const KEEP = process.env.RRC_BENCH_IR_KEEP;
 const CONNECTIONS = 16;
