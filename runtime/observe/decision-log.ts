@@ -8,6 +8,7 @@ import type { DecisionRecord } from "./decision-record.ts";
 import { FileSink, type FileSinkOptions } from "./file-sink.ts";
 import { HttpSink, type HttpSinkOptions } from "./http-sink.ts";
 import { type BatchSink, StreamSink } from "./log-sink.ts";
+import { decisionRecordJson } from "./record-json.ts";
 
 export { type DecisionRecord, decisionRecordSchema } from "./decision-record.ts";
 
@@ -146,7 +147,7 @@ export class DecisionLog {
     }
     let line: string;
     try {
-      line = JSON.stringify(record);
+      line = decisionRecordJson(record);
     } catch {
       // A record that cannot be serialised (a BigInt or a cycle in `meter`) costs only itself.
       this.droppedCount++;
