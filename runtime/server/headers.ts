@@ -2,6 +2,7 @@
 // headers that make upstreams reinterpret the method or path, the caller's credential
 // and anything the upstream credential owns; responses lose hop-by-hop headers.
 import type { IncomingMessage } from "node:http";
+import { lowerCaseHeaderName } from "./header-names.ts";
 
 const HOP_BY_HOP = [
   "connection",
@@ -113,8 +114,10 @@ export function responseHeaderList(raw: readonly (Buffer | string)[]): string[] 
   const out: string[] = [];
   let connection: string | null = null;
   for (let index = 0; index < raw.length; index += 2) {
-    const name = raw[index]!.toString("latin1").toLowerCase();
-    const value = raw[index + 1]!.toString("latin1");
+    const rawName = raw[index]!;
+    const rawValue = raw[index + 1]!;
+    const name = typeof rawName === "string" ? rawName.toLowerCase() : lowerCaseHeaderName(rawName);
+    const value = typeof rawValue === "string" ? rawValue : rawValue.toString("latin1");
     if (name === "connection") connection = connection === null ? value : `${connection},${value}`;
     if (RESPONSE_DROPPED.has(name)) continue;
     out.push(name, value);
