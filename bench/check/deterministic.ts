@@ -33,7 +33,12 @@ export async function measureDeterministic(policy: CheckPolicy, workspace: strin
   const copy = await importModuleSource(`${source}\n// instance that counts RE2 calls\n`);
   const tablesText = engines.bundle.files.get(TABLES_FILE)!;
   const tables = JSON.parse(tablesText);
-  const decider: Decider = copy.instantiate({ RE2: countingRe2(counts), tables });
+  // Without remembered paths: the count is what one decision asks of RE2 (SPEC §13's flat regex cost).
+  const decider: Decider = copy.instantiate({
+    RE2: countingRe2(counts),
+    tables,
+    options: { rememberPaths: false },
+  });
   const sets = counts.sets;
   for (const request of policy.requests) {
     const counted = JSON.stringify(decider.decide(request));

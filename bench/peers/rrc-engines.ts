@@ -36,7 +36,9 @@ export async function buildEngines(
   const module = await importBundle(result.bundle);
   return {
     module,
-    decider: instantiateModule(module),
+    // Every decision pays its RE2 pass, as a first request for a path does: the engine is compared, not
+    // the gateway's memory of paths it has seen (runtime/decision/engine.ts, rememberPaths).
+    decider: instantiateModule(module, { rememberPaths: false }),
     interpreter: createInterpreter(result.flat),
     bundle: result.bundle,
     codeBytes: result.bundle.manifest.stats.codeBytes,

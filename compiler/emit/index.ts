@@ -55,7 +55,7 @@ export function runEmit(input: EmitInput): EmitOutput {
     js` * caller passes them and the \`re2\` module, which stays external.`,
     js` */`,
     js`export function instantiate(deps) {`,
-    js`  return createDecider(deepFreeze(deps.tables), deps.RE2);`,
+    js`  return createDecider(deepFreeze(deps.tables), deps.RE2, deps.options);`,
     js`}`,
     js``,
   ]);

@@ -26,7 +26,7 @@ import {
 import type { PolicyDocument } from "../../compiler/authoring/types.ts";
 import type { FlatPolicy } from "../../compiler/ir/index.ts";
 import { deepFreeze } from "../decision/deep-freeze.ts";
-import type { Decider, Re2Module } from "../decision/engine.ts";
+import type { Decider, DeciderOptions, Re2Module } from "../decision/engine.ts";
 import type { Tables } from "../decision/tables.ts";
 
 export const SUPPORTED_MODULE_FORMAT = 2;
@@ -61,7 +61,7 @@ export interface ModuleExports {
   readonly format: number;
   readonly revision: string;
   /** Builds a decider from the bundle's tables (`tables.json`, parsed), which it deep-freezes. */
-  instantiate(deps: { RE2: Re2Module; tables: Tables }): Decider;
+  instantiate(deps: { RE2: Re2Module; tables: Tables; options?: DeciderOptions }): Decider;
 }
 
 /** The policy a bundle carries beside its module; deep-frozen. */
@@ -77,7 +77,7 @@ export interface DecisionModule {
   readonly revision: string;
   readonly policy: BundlePolicy;
   /** A decider on the bundle's tables. */
-  instantiate(deps: { RE2: Re2Module }): Decider;
+  instantiate(deps: { RE2: Re2Module; options?: DeciderOptions }): Decider;
 }
 
 export interface LoadedBundle {
@@ -171,8 +171,8 @@ function bundleModule(
     format: exports.format,
     revision: exports.revision,
     policy,
-    instantiate: (deps: { RE2: Re2Module }) =>
-      exports.instantiate({ RE2: deps.RE2, tables: tables as Tables }),
+    instantiate: (deps: { RE2: Re2Module; options?: DeciderOptions }) =>
+      exports.instantiate({ RE2: deps.RE2, tables: tables as Tables, options: deps.options }),
   });
 }
 
@@ -212,8 +212,8 @@ export async function importModuleSource(text: string): Promise<ModuleExports> {
   return module;
 }
 
-export function instantiateModule(module: DecisionModule): Decider {
-  return module.instantiate({ RE2: RE2 as unknown as Re2Module });
+export function instantiateModule(module: DecisionModule, options?: DeciderOptions): Decider {
+  return module.instantiate({ RE2: RE2 as unknown as Re2Module, options });
 }
 
 function readManifestBytes(directory: string): Buffer {

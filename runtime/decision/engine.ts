@@ -1,6 +1,7 @@
 // The decision engine bundled into every decision module. It walks the emitted tables:
 // one RE2.Set pass over the path per scope picks the candidate rules, so the cost stays
-// flat as rules grow; field values are matched once per decision and cached. Decisions
+// flat as rules grow (and a path seen before is not matched again); field values are
+// matched once per decision and cached. Decisions
 // are prebuilt frozen objects, so deciding allocates little.
 import { canonicalizePath } from "../request/canonical-path.ts";
 import { collectHeader, collectQuery, type FieldMap } from "../request/fields.ts";
@@ -36,6 +37,14 @@ export interface Re2Module {
 
 export interface Decider {
   decide(request: DecisionRequest): Decision;
+}
+
+export interface DeciderOptions {
+  /**
+   * Remember each scope's path-set matches per canonical path (default true). Benchmarks of the
+   * engine itself turn it off, so that every decision pays its RE2 pass as a first request would.
+   */
+  readonly rememberPaths?: boolean;
 }
 
 const EMPTY: FieldMap = Object.freeze({});
@@ -77,8 +86,17 @@ class CompiledField {
   }
 }
 
+/**
+ * Path-set matches are remembered per scope for paths up to this length: a path seen before costs one
+ * Map look-up instead of a UTF-8 copy and an RE2 pass. Bounded: the cache starts over when full.
+ */
+const CACHED_PATHS = 1024;
+const CACHED_PATH_LENGTH = 256;
+
 class CompiledScope {
   readonly pathSet: Re2Set | null;
+  /** Canonical path → indexes of the path patterns it matches (never mutated once stored). */
+  readonly pathMatches = new Map<string, readonly number[]>();
   readonly fields: CompiledField[];
   readonly credentialSets: (ReadonlySet<string> | null)[];
   /** Per rule, the decision it reports: allow or deny, as the rule is. */
@@ -134,7 +152,8 @@ class DecisionState {
   readonly values: unknown[] = [];
 }
 
-export function createDecider(tables: Tables, re2: Re2Module): Decider {
+export function createDecider(tables: Tables, re2: Re2Module, options: DeciderOptions = {}): Decider {
+  const rememberPaths = options.rememberPaths !== false;
   const methodBits = new Map(tables.methods.map((method, index) => [method, 1 << index]));
   const scopes = tables.scopes.map((scope) => new CompiledScope(scope, re2));
   const proxies = new Map<string, CompiledProxy>(
@@ -219,6 +238,18 @@ export function createDecider(tables: Tables, re2: Re2Module): Decider {
     return true;
   };
 
+  const pathMatches = (scope: CompiledScope, set: Re2Set, path: string): readonly number[] => {
+    if (!rememberPaths) return set.match(Buffer.from(path));
+    const cached = scope.pathMatches.get(path);
+    if (cached !== undefined) return cached;
+    const patterns = set.match(Buffer.from(path));
+    if (path.length <= CACHED_PATH_LENGTH) {
+      if (scope.pathMatches.size >= CACHED_PATHS) scope.pathMatches.clear();
+      scope.pathMatches.set(path, patterns);
+    }
+    return patterns;
+  };
+
   const decide = (request: DecisionRequest): Decision => {
     const proxy = proxies.get(request.proxy);
     if (!proxy) return REFUSALS["unknown-proxy"];
@@ -241,7 +272,7 @@ export function createDecider(tables: Tables, re2: Re2Module): Decider {
     state.bestAllowRank = Number.POSITIVE_INFINITY;
     state.bestAllow = null;
     const methodBit = methodBits.get(request.method) ?? 0;
-    const path = Buffer.from(canonical.path);
+    const path = canonical.path;
     let defaultDenial: Decision | null = null;
     // Indexed loops: the hot path allocates no iterators.
     const scopeIndexes = pair.scopes;
@@ -251,7 +282,7 @@ export function createDecider(tables: Tables, re2: Re2Module): Decider {
       state.allowed = false;
       const table = scope.table;
       if (scope.pathSet) {
-        const patterns = scope.pathSet.match(path);
+        const patterns = pathMatches(scope, scope.pathSet, path);
         for (let p = 0; p < patterns.length; p++) {
           const rules = table.pathRules[patterns[p]!]!;
           for (let r = 0; r < rules.length; r++) {
