@@ -47,7 +47,11 @@ export interface ForwardHeaderInput {
  */
 export function forwardHeaders(input: ForwardHeaderInput): string[] {
   const raw = input.request.rawHeaders;
-  const connectionListed = listedInConnection(input.request.headersDistinct.connection?.join(","));
+  const connection = input.request.headersDistinct.connection;
+  // One Connection line is the usual case: no joined copy of it.
+  const connectionListed = listedInConnection(
+    connection?.length === 1 ? connection[0] : connection?.join(","),
+  );
   const out: string[] = [];
   pushPairs(out, input.set);
   out.push("x-request-id", input.requestId);
