@@ -1,8 +1,8 @@
 // The decision engine bundled into every decision module. It walks the emitted tables:
 // one RE2.Set pass over the path per scope picks the candidate rules, so the cost stays
 // flat as rules grow (and a path seen before is not matched again); field values are
-// matched once per decision and cached. Decisions
-// are prebuilt frozen objects, so deciding allocates little.
+// matched once per decision and cached. Decisions are prebuilt frozen objects, so deciding
+// allocates little.
 import { canonicalizePath } from "../request/canonical-path.ts";
 import { collectHeader, collectQuery, type FieldMap } from "../request/fields.ts";
 import { jsonText } from "../request/json-body.ts";

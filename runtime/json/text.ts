@@ -1,7 +1,7 @@
 // JSON text written in JavaScript, the same text JSON.stringify writes, for the decision record's
 // serialiser (../observe/record-json.ts). Node 20's V8 pays a fixed cost per JSON.stringify call, per
 // object and per property, and about 150 ns per fractional number. What makes a record cheaper here is
-// its constant keys and remembered ids; on a generic document jsonText costs more instructions than
+// its constant keys and remembered ids; on a generic document plainDataJson costs more instructions than
 // JSON.stringify (8.6k against 6.6k on the gateway benchmark's response body, callgrind), so response
 // bodies keep JSON.stringify.
 
@@ -32,7 +32,7 @@ export function numberJson(value: number): string {
   return `${whole}.${String(fraction).padStart(digits, "0")}`;
 }
 
-/** Deeper values are handed to JSON.stringify whole: no recursion limit of our own to reason about. */
+/** Deeper values are handed to JSON.stringify whole, which also reports cycles as it always has. */
 const MAX_DEPTH = 8;
 
 /**
@@ -40,7 +40,7 @@ const MAX_DEPTH = 8;
  * JSON.stringify answers undefined. Anything else (toJSON, class instances, BigInt, cycles) is left to
  * JSON.stringify, which throws where it would have thrown. `key` writes an object key.
  */
-export function jsonText(
+export function plainDataJson(
   value: unknown,
   key: (name: string) => string = stringJson,
   depth = 0,
@@ -55,7 +55,7 @@ export function jsonText(
     let out = "[";
     for (let index = 0; index < value.length; index++) {
       // JSON.stringify writes holes, undefined and functions in arrays as null.
-      const element = jsonText(value[index], key, depth + 1) ?? "null";
+      const element = plainDataJson(value[index], key, depth + 1) ?? "null";
       out += index === 0 ? element : `,${element}`;
     }
     return `${out}]`;
@@ -65,7 +65,7 @@ export function jsonText(
   let out = "{";
   for (const name in value) {
     if (!Object.hasOwn(value, name)) continue;
-    const member = jsonText((value as Record<string, unknown>)[name], key, depth + 1);
+    const member = plainDataJson((value as Record<string, unknown>)[name], key, depth + 1);
     if (member === undefined) continue;
     out += out.length === 1 ? `${key(name)}:${member}` : `,${key(name)}:${member}`;
   }

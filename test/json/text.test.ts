@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { jsonText, numberJson, stringJson } from "../../runtime/json/text.ts";
+import { numberJson, plainDataJson, stringJson } from "../../runtime/json/text.ts";
 
-describe("jsonText", () => {
+describe("plainDataJson", () => {
   it("writes what JSON.stringify writes for any parsed document", () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 12 }), (document) => {
         const parsed = JSON.parse(JSON.stringify(document)) as unknown;
-        expect(jsonText(parsed)).toBe(JSON.stringify(parsed));
+        expect(plainDataJson(parsed)).toBe(JSON.stringify(parsed));
       }),
       { numRuns: 3_000 },
     );
@@ -26,23 +26,23 @@ describe("jsonText", () => {
     });
     fc.assert(
       fc.property(anything, (value) => {
-        expect(jsonText(value)).toBe(JSON.stringify(value));
+        expect(plainDataJson(value)).toBe(JSON.stringify(value));
       }),
       { numRuns: 3_000 },
     );
     const withToJson = { a: 1, toJSON: () => ({ replaced: true }) };
     const unwritable = [undefined, () => 1, Symbol("s")];
-    expect(jsonText({ inner: withToJson, list: unwritable, skipped: undefined })).toBe(
+    expect(plainDataJson({ inner: withToJson, list: unwritable, skipped: undefined })).toBe(
       JSON.stringify({ inner: withToJson, list: unwritable, skipped: undefined }),
     );
-    expect(jsonText(undefined)).toBeUndefined();
+    expect(plainDataJson(undefined)).toBeUndefined();
   });
 
   it("throws where JSON.stringify throws: a BigInt or a cycle", () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = { again: cyclic };
-    expect(() => jsonText({ big: 1n })).toThrow(TypeError);
-    expect(() => jsonText(cyclic)).toThrow(TypeError);
+    expect(() => plainDataJson({ big: 1n })).toThrow(TypeError);
+    expect(() => plainDataJson(cyclic)).toThrow(TypeError);
   });
 
   it("escapes strings as JSON.stringify does", () => {
