@@ -5,6 +5,8 @@
 import type { Filter } from "../../compiler/authoring/types.ts";
 import { compilePathMatcher, type PathMatcher } from "../request/path-matcher.ts";
 import { compileDestroy } from "./destroy.ts";
+import { compileTextDestroy, type TextDestroy } from "./destroy-text.ts";
+import { type CompiledPath, compilePath } from "./locate.ts";
 import { compileMask } from "./mask.ts";
 import { compileRetain } from "./retain.ts";
 
@@ -27,6 +29,11 @@ export interface FilterProgram {
 export interface FilterPlan {
   /** Runs the filters in order, each on the previous one's output; the input is never mutated. */
   apply(document: unknown): unknown;
+  /**
+   * JSON.stringify(apply(JSON.parse(text))) written from the text in one pass, or undefined where that
+   * pass is not certain of the answer (then parse and apply). Null when the plan is not destroy-only.
+   */
+  readonly applyToText: TextDestroy | null;
   /** How many filters apply. */
   readonly count: number;
 }
@@ -39,6 +46,8 @@ interface Entry {
   /** Index into the program's path regexes, or -1 for any path. */
   readonly path: number;
   readonly operation: Operation;
+  /** A destroy filter's paths; null for retain and mask. */
+  readonly destroyPaths: readonly CompiledPath[] | null;
 }
 
 // Plans are cached by the bit set of applicable filters when it fits in a small integer; the cache is
@@ -67,7 +76,8 @@ export function compileFilters(stages: FilterStages): FilterProgram {
       }
     }
     const methods = match?.methods !== undefined && match.methods.length > 0 ? new Set(match.methods) : null;
-    return { methods, path, operation: compileOperation(filter) };
+    const destroyPaths = filter.op === "destroy" ? filter.paths.map(compilePath) : null;
+    return { methods, path, operation: compileOperation(filter), destroyPaths };
   });
 
   // Per request: 0 untested, 1 matches, 2 does not (select is synchronous, so one scratch array suffices).
@@ -126,8 +136,12 @@ function compileOperation(filter: Filter): Operation {
 
 function makePlan(entries: readonly Entry[]): FilterPlan {
   const operations = entries.map((entry) => entry.operation);
+  const destroyOnly = entries.every((entry) => entry.destroyPaths !== null);
   return {
     count: operations.length,
+    applyToText: destroyOnly
+      ? compileTextDestroy(entries.flatMap((entry) => entry.destroyPaths ?? []))
+      : null,
     apply(document) {
       let result = document;
       for (const operation of operations) result = operation(result);

@@ -1,7 +1,7 @@
-// Stage `filter` (and value-meter settlement): a collected 2xx response is parsed once;
-// value meters take their numbers from the upstream's document, then the compiled filter
-// plan runs (SPEC §7). A response a filter cannot process is refused (422), never passed
-// through; without a filter, the upstream's bytes are sent unchanged.
+// Stage `filter` (and value-meter settlement): a collected 2xx response is parsed once, or, for a
+// destroy-only plan, cut as text in one pass; value meters take their numbers from the upstream's
+// document, then the compiled filter plan runs (SPEC §7). A response a filter cannot process is
+// refused (422), never passed through; without a filter, the upstream's bytes are sent unchanged.
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import type { FilterPlan } from "../filter/index.ts";
 import type { RequestContext } from "./context.ts";
@@ -14,8 +14,18 @@ export function sendCollected(
   plan: FilterPlan | null,
   upstream: CollectedResponse,
 ): ProblemCode | null {
-  const document = parseJson(upstream);
-  if (document !== NOT_JSON) void context.admission?.settle(document);
+  const text = jsonText(upstream);
+  const admission = context.admission;
+  // A destroy-only plan cuts the text itself unless a value meter needs the document.
+  if (text !== NOT_JSON && plan?.applyToText && admission?.needsResponse !== true) {
+    const body = plan.applyToText(text);
+    if (body !== undefined) {
+      send(context, upstream, body, true);
+      return null;
+    }
+  }
+  const document = text === NOT_JSON ? NOT_JSON : parse(text);
+  if (document !== NOT_JSON) void admission?.settle(document);
   if (plan === null) {
     send(context, upstream, upstream.body, false);
     return null;
@@ -42,14 +52,23 @@ function send(
 
 const NOT_JSON = Symbol("not-json");
 
-function parseJson(upstream: CollectedResponse): unknown {
+/** The decoded text of a JSON response; NOT_JSON for another content type or an undecodable body. */
+function jsonText(upstream: CollectedResponse): string | typeof NOT_JSON {
   const types = headerValues(upstream.headers, "content-type");
   // Two Content-Type lines leave it to the caller which one counts: not JSON for a filter.
   if (types.length !== 1 || !isJson(types[0]!)) return NOT_JSON;
   const encodings = headerValues(upstream.headers, "content-encoding");
   if (encodings.length > 1) return NOT_JSON;
   try {
-    return JSON.parse(decode(upstream.body, encodings[0]).toString("utf8"));
+    return decode(upstream.body, encodings[0]).toString("utf8");
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
   } catch {
     return NOT_JSON;
   }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { workspace } from "../support/gateway-setup.ts";
-import type { CARD_DOCUMENT, RecordingUpstream } from "../support/recording-upstream.ts";
+import { CARD_DOCUMENT, type RecordingUpstream } from "../support/recording-upstream.ts";
 import type { ServeProcess } from "../support/serve-process.ts";
 import { startGatewayFixture } from "./fixture.ts";
 import { KEYS, UPSTREAM_TOKEN } from "./policy.ts";
@@ -147,6 +147,17 @@ describe("allowed requests", () => {
     expect(response.text).not.toContain("ann@example.com");
     expect(document.data[0]!.card).toEqual({ brand: "visa" });
     expect(document.data[0]!.amount).toBe(1200);
+    expect(response.headers["content-length"]).toBe(String(Buffer.byteLength(response.text)));
+  });
+
+  it("filter an indented JSON response with destroy alone: compact, the field cut, the rest as JSON.stringify writes it", async () => {
+    const response = await send("/main/pretty", { headers: reader });
+    expect(response.status).toBe(200);
+    const expected = {
+      ...CARD_DOCUMENT,
+      data: CARD_DOCUMENT.data.map((charge) => ({ ...charge, card: { brand: charge.card.brand } })),
+    };
+    expect(response.text).toBe(JSON.stringify(expected));
     expect(response.headers["content-length"]).toBe(String(Buffer.byteLength(response.text)));
   });
 

@@ -20,7 +20,9 @@ export function gatewayPolicy(upstreamUrl: string, deadUrl: string, extraRules: 
       {
         id: "api",
         url: upstreamUrl,
-        filters: [{ op: "destroy", paths: ["$.data[*].card.number"], match: { path: "^/(json|text|big)" } }],
+        filters: [
+          { op: "destroy", paths: ["$.data[*].card.number"], match: { path: "^/(json|text|big|pretty)" } },
+        ],
       },
       { id: "dead", url: deadUrl },
     ],
@@ -52,7 +54,7 @@ export function gatewayPolicy(upstreamUrl: string, deadUrl: string, extraRules: 
             id: "read",
             effect: "allow",
             methods: ["GET", "HEAD"],
-            path: "^/(json|text|big|slow|echo|status)(/.*)?$",
+            path: "^/(json|text|big|pretty|slow|echo|status)(/.*)?$",
           },
           { id: "write", effect: "allow", methods: ["POST"], path: "^/echo$", credentials: ["writer"] },
           {

@@ -1,6 +1,7 @@
 // A real upstream HTTP server that records exactly what reaches it, and answers by path:
 // `/json/*` a JSON document with card numbers and emails, `/text` plain text, `/slow/<ms>`
-// after a delay, `/big/<bytes>` a large JSON document, anything else an echo.
+// after a delay, `/big/<bytes>` a large JSON document, `/pretty` the card document indented and
+// with numbers spelled as JSON.stringify would not (`1200.0`), anything else an echo.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -54,6 +55,9 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
       const path = (request.url ?? "/").split("?")[0]!;
       if (path.startsWith("/json")) {
         send(response, 200, "application/json", JSON.stringify(CARD_DOCUMENT));
+      } else if (path === "/pretty") {
+        const pretty = JSON.stringify(CARD_DOCUMENT, null, 2).replace('"amount": 1200', '"amount": 1200.0');
+        send(response, 200, "application/json", pretty);
       } else if (path === "/text") {
         send(response, 200, "text/plain", "plain text 4242424242424242");
       } else if (path.startsWith("/slow/")) {
