@@ -26,6 +26,9 @@ abstract class HotMetric<Series> {
   protected series: { readonly labels: Labels; readonly data: Series }[] = [];
   /** Label values → series, one Map level per label: no key string is built (or hashed) per call. */
   private index = new Map<string, unknown>();
+  /** Consecutive requests mostly share labels: the last label values and their series skip the Maps. */
+  private lastValues: readonly string[] | null = null;
+  private lastSeries: Series | null = null;
 
   constructor(
     readonly name: string,
@@ -39,6 +42,15 @@ abstract class HotMetric<Series> {
 
   /** The series for these label values (in labelNames order), created on first use. */
   child(...values: string[]): Series {
+    const lastValues = this.lastValues;
+    if (lastValues !== null && sameValues(lastValues, values)) return this.lastSeries!;
+    const series = this.find(values);
+    this.lastValues = values;
+    this.lastSeries = series;
+    return series;
+  }
+
+  private find(values: readonly string[]): Series {
     let level = this.index;
     const last = values.length - 1;
     for (let depth = 0; depth < last; depth++) {
@@ -66,10 +78,18 @@ abstract class HotMetric<Series> {
   reset(): void {
     this.series = [];
     this.index = new Map();
+    this.lastValues = null;
+    this.lastSeries = null;
     if (this.labelNames.length === 0) this.child();
   }
 
   protected abstract create(): Series;
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export interface CounterSeries {

@@ -68,4 +68,27 @@ describe("hot metrics", () => {
     expect(merged).toContain('w_seconds_bucket{le="0.01"} 0');
     expect(merged).toContain("w_seconds_count 2");
   });
+
+  it("count each label set apart when consecutive calls repeat, alternate and follow a reset", async () => {
+    const registry = new Registry();
+    const counter = new HotCounter("r_total", "h", ["a", "b"], registry);
+    const calls: [string, string][] = [
+      ["x", "y"],
+      ["x", "y"],
+      ["x", "yy"],
+      ["xy", ""],
+      ["x", "y"],
+    ];
+    for (const [a, b] of calls) counter.child(a, b).value++;
+    expect((await registry.getSingleMetric("r_total")!.get()).values).toEqual([
+      { labels: { a: "x", b: "y" }, value: 3 },
+      { labels: { a: "x", b: "yy" }, value: 1 },
+      { labels: { a: "xy", b: "" }, value: 1 },
+    ]);
+    counter.reset();
+    counter.child("x", "y").value++;
+    expect((await registry.getSingleMetric("r_total")!.get()).values).toEqual([
+      { labels: { a: "x", b: "y" }, value: 1 },
+    ]);
+  });
 });
