@@ -38,6 +38,7 @@ function who({ proxy, credential, method }: DecisionRecord): string {
     return last.json;
   }
   const json = `,"proxy":${idJson(proxy)},"credential":${idJson(credential)},"method":${idJson(method)}`;
+  flatten(json);
   lastWho = { proxy, credential, method, json };
   return json;
 }
@@ -57,6 +58,7 @@ function outcome({ verdict, status, code, scope, rule }: DecisionRecord): string
   const json =
     `,"verdict":${idJson(verdict)},"status":${numberJson(status)}` +
     `,"code":${idJson(code)},"scope":${idJson(scope)},"rule":${idJson(rule)}`;
+  flatten(json);
   lastOutcome = { verdict, status, code, scope, rule, json };
   return json;
 }
@@ -70,4 +72,12 @@ function idJson(value: string | null): string {
     if (remembered.size < MAX_REMEMBERED) remembered.set(value, literal);
   }
   return literal;
+}
+
+/**
+ * A reused fragment is built by concatenation, a tree V8 walks again each time it is copied into a
+ * batch; reading one character flattens it in place, once.
+ */
+function flatten(text: string): void {
+  text.charCodeAt(0);
 }
