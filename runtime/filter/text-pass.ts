@@ -17,9 +17,9 @@ export interface CutState {
 /** Thrown inside the pass when the answer is not certain; never escapes it. */
 const GIVE_UP = Symbol("give-up");
 
-export const MAX_DEPTH = 64;
+const MAX_DEPTH = 64;
 /** Keys per object compared for duplicates; an object with more is left to the general path. */
-export const MAX_KEYS = 64;
+const MAX_KEYS = 64;
 /** Integers of at most this many characters are written by JSON.stringify exactly as they are. */
 const EXACT_INTEGER_CHARS = 15;
 
