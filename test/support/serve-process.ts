@@ -54,13 +54,14 @@ export function spawnServe(
       clearTimeout(timer);
       resolve({ ok: false, code, stderr });
     };
-    child.once("exit", onExit);
+    // "close", not "exit": a child that fails fast can exit before its stderr has been read.
+    child.once("close", onExit);
     child.stderr!.on("data", (chunk: Buffer) => {
       stderr += chunk.toString("utf8");
       const match = /listening on [^:]+:(\d+), admin (?:[^:]+:(\d+)|off)/.exec(stderr);
       if (!match) return;
       clearTimeout(timer);
-      child.off("exit", onExit);
+      child.off("close", onExit);
       const port = Number(match[1]);
       resolve({
         child,
