@@ -9,7 +9,8 @@
 // `npm run bench:gateway-ir` (needs valgrind). RRC_BENCH_IR_WARM (default 25,000) requests
 // warm each server up; RRC_BENCH_IR_REQUESTS (default 2,000) are counted; RRC_BENCH_IR_ROUNDS
 // (default 3) fresh processes of each, alternating, of which the lowest count is compared;
-// RRC_BENCH_IR_KEEP=<dir> keeps the dumps there.
+// RRC_BENCH_IR_KEEP=<dir> keeps the dumps there, each with the V8 perf map (`--perf-basic-prof`) that
+// names the JIT-compiled functions behind callgrind's bare addresses (V8 writes it to /tmp).
 import { type ChildProcess, spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -85,6 +86,7 @@ async function measure(name: string, round: number, args: string[], env: NodeJS.
     "--instr-atstart=no",
     `--callgrind-out-file=${join(profileDir, "callgrind.%p")}`,
     process.execPath,
+    ...(KEEP ? ["--perf-basic-prof"] : []),
     ...args,
   ];
   const { port, child } = await startChild(children, "valgrind", valgrindArgs, env, ready);
@@ -100,7 +102,10 @@ async function measure(name: string, round: number, args: string[], env: NodeJS.
   const dumps = readdirSync(profileDir).map((file) => join(profileDir, file));
   const dump = dumps.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
   const instructions = countInstructions(dump);
-  if (KEEP) copyFileSync(dump, join(KEEP, `callgrind.${name}-${round + 1}`));
+  if (KEEP) {
+    copyFileSync(dump, join(KEEP, `callgrind.${name}-${round + 1}`));
+    copyFileSync(`/tmp/perf-${child.pid}.map`, join(KEEP, `perf.${name}-${round + 1}.map`));
+  }
   return { name, round, requests: counted, ...instructions };
 }
 
