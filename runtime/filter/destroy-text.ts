@@ -5,14 +5,16 @@
 // The answer is exactly JSON.stringify(plan.apply(JSON.parse(text))), or undefined wherever that is not
 // certain: invalid JSON (the general path refuses it), duplicate keys (JSON.parse keeps the last),
 // escaped keys (one could spell another), integer-like keys (V8 orders them first), nesting deeper than
-// 64 or objects of more than 64 keys (./text-pass.ts). Whitespace is dropped, and numbers and escaped
-// string values are rewritten the way JSON.stringify writes them.
+// 64 or objects of more than 64 keys (./text-pass.ts), bytes that are not well-formed UTF-8 (the general
+// path decodes those with replacement characters). Whitespace is dropped, and numbers and escaped string
+// values are rewritten the way JSON.stringify writes them.
 //
 // Why a union of paths is enough: with names and wildcards only, removing one node never moves another
 // path's target, so the stages' destroy filters, run one after the other, remove the union of their nodes.
 
+import { isUtf8 } from "node:buffer";
 import type { CompiledPath } from "./locate.ts";
-import { type CutState, cutText } from "./text-pass.ts";
+import { binary, type CutState, cutText } from "./text-pass.ts";
 
 /** One step of the paths' trie: children by name, the wildcard's child, and whether a path ends here. */
 interface TrieNode {
@@ -30,7 +32,10 @@ const SCANNED_NAMES = 8;
  */
 class PathState implements CutState {
   readonly drop: boolean;
-  private readonly names: readonly string[];
+  /** The trie's names, as their UTF-8 bytes appear in the binary text. */
+  private readonly binaryNames: readonly string[];
+  /** The same names as written in the policy, for following the trie. */
+  private readonly policyNames: readonly string[];
   private readonly named: (PathState | null | undefined)[];
   private readonly byName: Map<string, number> | null;
   private other: PathState | null | undefined;
@@ -38,10 +43,13 @@ class PathState implements CutState {
 
   constructor(private readonly nodes: readonly TrieNode[]) {
     this.drop = nodes.some((node) => node.drop);
-    this.names = [...new Set(nodes.flatMap((node) => [...node.names.keys()]))];
-    this.named = this.names.map(() => undefined);
+    this.policyNames = [...new Set(nodes.flatMap((node) => [...node.names.keys()]))];
+    this.binaryNames = this.policyNames.map(binary);
+    this.named = this.binaryNames.map(() => undefined);
     this.byName =
-      this.names.length > SCANNED_NAMES ? new Map(this.names.map((name, index) => [name, index])) : null;
+      this.binaryNames.length > SCANNED_NAMES
+        ? new Map(this.binaryNames.map((name, index) => [name, index]))
+        : null;
   }
 
   /** The state of the object member whose key is text[start, end); null when no path goes on through it. */
@@ -53,7 +61,7 @@ class PathState implements CutState {
     }
     let next = this.named[index];
     if (next === undefined) {
-      next = this.follow(this.names[index]!);
+      next = this.follow(this.policyNames[index]!);
       this.named[index] = next;
     }
     return next;
@@ -61,7 +69,7 @@ class PathState implements CutState {
 
   /** Which of the names text[start, end) is, or -1; compared in place while the names are few. */
   private nameIndex(text: string, start: number, end: number): number {
-    const names = this.names;
+    const names = this.binaryNames;
     if (this.byName !== null) return this.byName.get(text.slice(start, end)) ?? -1;
     const length = end - start;
     for (let i = 0; i < names.length; i++) {
@@ -89,7 +97,11 @@ class PathState implements CutState {
   }
 }
 
-export type TextDestroy = (text: string) => string | undefined;
+/**
+ * The response's JSON text (UTF-8 bytes) to the filtered text as a binary string (its UTF-8 bytes read as
+ * latin1, to be written with that encoding), or undefined where the general path must answer.
+ */
+export type TextDestroy = (text: Buffer) => string | undefined;
 
 /** Null when a path uses what the text pass does not handle (indexes, descendants, the root itself). */
 export function compileTextDestroy(paths: readonly CompiledPath[]): TextDestroy | null {
@@ -99,6 +111,8 @@ export function compileTextDestroy(paths: readonly CompiledPath[]): TextDestroy 
     let node = root;
     for (const segment of segments) {
       if (segment.kind === "child") {
+        // A name with a lone surrogate has no UTF-8 spelling to compare keys with.
+        if (Buffer.from(segment.name, "utf8").toString("utf8") !== segment.name) return null;
         let next = node.names.get(segment.name);
         if (next === undefined) {
           next = { names: new Map(), any: null, drop: false };
@@ -113,5 +127,5 @@ export function compileTextDestroy(paths: readonly CompiledPath[]): TextDestroy 
     node.drop = true;
   }
   const state = new PathState([root]);
-  return (text) => cutText(text, state);
+  return (text) => (isUtf8(text) ? cutText(text.toString("latin1"), state) : undefined);
 }

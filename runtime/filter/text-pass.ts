@@ -1,6 +1,12 @@
 // One pass over JSON text that validates it, drops whitespace, rewrites what JSON.stringify would write
-// differently (numbers such as 1.50 or -0, escaped strings, lone surrogates), and cuts the members and
-// elements a path state marks — the text equivalent of JSON.stringify(destroy(JSON.parse(text))).
+// differently (numbers such as 1.50 or -0, escaped strings), and cuts the members and elements a path
+// state marks — the text equivalent of JSON.stringify(destroy(JSON.parse(text))).
+//
+// The text is a binary string: the response's UTF-8 bytes read as latin1, one character per byte. JSON's
+// structure is all ASCII, so the pass reads it the same way, and its answer goes to the socket with the
+// latin1 encoding, byte for byte: no UTF-8 decoding of the body, no measuring or encoding it again. The
+// caller has checked that the bytes are well-formed UTF-8 (./destroy-text.ts), so they hold no lone
+// surrogate, which JSON.stringify would escape.
 //
 // It is one loop with explicit stacks rather than recursive descent: per member, a recursive reader made
 // a dozen calls TurboFan would not inline (about 150 instructions per character, callgrind). The pass
@@ -10,6 +16,7 @@
 export interface CutState {
   /** Whether the member or element in this state is cut. */
   readonly drop: boolean;
+  /** The state of the member whose key is text[start, end) (unescaped UTF-8, as a binary string). */
   member(text: string, start: number, end: number): CutState | null;
   element(): CutState | null;
 }
@@ -65,8 +72,9 @@ function cut(text: string, start: number, end: number, replacement: string): voi
 }
 
 /**
- * The filtered text, or undefined when the pass is not certain it matches the general path (invalid
- * JSON, a duplicate, escaped or integer-like key, deeper nesting or more keys than the limits).
+ * The filtered text (a binary string, as `text`), or undefined when the pass is not certain it matches the
+ * general path (invalid JSON, a duplicate, escaped or integer-like key, deeper nesting or more keys than
+ * the limits).
  */
 export function cutText(text: string, root: CutState): string | undefined {
   out = "";
@@ -121,7 +129,7 @@ function pass(text: string, root: CutState): void {
       pos = stringEnd(text, pos);
       if (emit && rewrite) {
         const source = text.slice(start, pos);
-        const written = JSON.stringify(JSON.parse(source) as string);
+        const written = binary(JSON.stringify(JSON.parse(fromBinary(source)) as string));
         if (written !== source) cut(text, start, pos, written);
       }
     } else if (code === MINUS || (code >= ZERO && code <= NINE)) {
@@ -255,6 +263,15 @@ function at(text: string, pos: number): number {
   return pos < text.length ? text.charCodeAt(pos) : -1;
 }
 
+/** A string's UTF-8 bytes as a binary string. */
+export function binary(text: string): string {
+  return Buffer.from(text, "utf8").toString("latin1");
+}
+
+function fromBinary(text: string): string {
+  return Buffer.from(text, "latin1").toString("utf8");
+}
+
 function sameText(text: string, a: number, b: number, length: number): boolean {
   for (let i = 0; i < length; i++) if (at(text, a + i) !== at(text, b + i)) return false;
   return true;
@@ -269,7 +286,7 @@ function skipSpace(text: string, pos: number): number {
   return pos;
 }
 
-/** Past the string token at `pos`, validated; sets `rewrite`. */
+/** Past the string token at `pos`, validated; sets `rewrite` when it holds an escape. */
 function stringEnd(text: string, pos: number): number {
   pos++;
   let needsRewrite = false;
@@ -281,11 +298,6 @@ function stringEnd(text: string, pos: number): number {
       needsRewrite = true;
       pos = escapeEnd(text, pos);
       continue;
-    }
-    if (code >= 0xd800 && code <= 0xdfff) {
-      const next = at(text, pos + 1);
-      if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) pos++;
-      else needsRewrite = true; // a lone surrogate, which JSON.stringify escapes
     }
     pos++;
   }

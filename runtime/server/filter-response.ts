@@ -2,6 +2,7 @@
 // destroy-only plan, cut as text in one pass; value meters take their numbers from the upstream's
 // document, then the compiled filter plan runs (SPEC §7). A response a filter cannot process is
 // refused (422), never passed through; without a filter, the upstream's bytes are sent unchanged.
+import { Buffer } from "node:buffer";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import type { FilterPlan } from "../filter/index.ts";
 import type { RequestContext } from "./context.ts";
@@ -20,47 +21,56 @@ export function sendCollected(
   if (text !== NOT_JSON && plan?.applyToText && admission?.needsResponse !== true) {
     const body = plan.applyToText(text);
     if (body !== undefined) {
-      send(context, upstream, body, true);
+      send(context, upstream, body, "latin1");
       return null;
     }
   }
-  const document = text === NOT_JSON ? NOT_JSON : parse(text);
+  const document = text === NOT_JSON ? NOT_JSON : parse(text.toString("utf8"));
   if (document !== NOT_JSON) void admission?.settle(document);
   if (plan === null) {
-    send(context, upstream, upstream.body, false);
+    send(context, upstream, upstream.body, null);
     return null;
   }
   if (document === NOT_JSON) return "filter-not-json";
   const body = JSON.stringify(plan.apply(document)) ?? "null";
-  send(context, upstream, body, true);
+  send(context, upstream, body, "utf8");
   return null;
 }
 
+/**
+ * `encoding`: how a rewritten body is written (null: the upstream's bytes, unchanged). A binary string
+ * from the text pass goes as latin1, one byte per character, so its length is its Content-Length.
+ */
 function send(
   context: RequestContext,
   upstream: CollectedResponse,
   body: string | Buffer,
-  rewritten: boolean,
+  encoding: "utf8" | "latin1" | null,
 ): void {
-  const headers = rewritten ? withoutNames(upstream.headers, REWRITTEN_BODY_DROPPED) : upstream.headers;
-  if (rewritten) headers.push("content-length", String(Buffer.byteLength(body)));
+  const headers =
+    encoding === null ? upstream.headers : withoutNames(upstream.headers, REWRITTEN_BODY_DROPPED);
+  if (encoding !== null) {
+    const length = encoding === "latin1" ? body.length : Buffer.byteLength(body);
+    headers.push("content-length", String(length));
+  }
   headers.push("x-request-id", context.requestId, "x-rrc-code", "access-granted");
   pushPairs(headers, context.extraHeaders);
   context.response.writeHead(upstream.statusCode, headers);
-  context.response.end(body);
+  if (typeof body === "string") context.response.end(body, encoding ?? "utf8");
+  else context.response.end(body);
 }
 
 const NOT_JSON = Symbol("not-json");
 
-/** The decoded text of a JSON response; NOT_JSON for another content type or an undecodable body. */
-function jsonText(upstream: CollectedResponse): string | typeof NOT_JSON {
+/** The JSON text of a response, decompressed; NOT_JSON for another content type or an undecodable body. */
+function jsonText(upstream: CollectedResponse): Buffer | typeof NOT_JSON {
   const types = headerValues(upstream.headers, "content-type");
   // Two Content-Type lines leave it to the caller which one counts: not JSON for a filter.
   if (types.length !== 1 || !isJson(types[0]!)) return NOT_JSON;
   const encodings = headerValues(upstream.headers, "content-encoding");
   if (encodings.length > 1) return NOT_JSON;
   try {
-    return decode(upstream.body, encodings[0]).toString("utf8");
+    return decode(upstream.body, encodings[0]);
   } catch {
     return NOT_JSON;
   }

@@ -23,9 +23,11 @@ function general(plan: FilterPlan, text: string): string {
   return JSON.stringify(plan.apply(JSON.parse(text))) ?? "null";
 }
 
+/** The pass reads UTF-8 bytes and answers them as a binary string; decoded here to compare. */
 function textPass(plan: FilterPlan, text: string): string | undefined {
   if (plan.applyToText === null) throw new Error("the plan has no text pass");
-  return plan.applyToText(text);
+  const answer = plan.applyToText(Buffer.from(text, "utf8"));
+  return answer === undefined ? undefined : Buffer.from(answer, "latin1").toString("utf8");
 }
 
 type Doc = null | boolean | number | string | Doc[] | { [key: string]: Doc };
@@ -161,7 +163,11 @@ describe("destroy as a text pass", () => {
         (document, filters, at, insert) => {
           const text = JSON.stringify(document);
           const cut = at % (text.length + 1);
-          const broken = text.slice(0, cut) + insert + text.slice(cut + (insert === "" ? 1 : 0));
+          // Through UTF-8, as from an upstream: a cut through a surrogate pair arrives as U+FFFD.
+          const broken = Buffer.from(
+            text.slice(0, cut) + insert + text.slice(cut + (insert === "" ? 1 : 0)),
+            "utf8",
+          ).toString("utf8");
           let valid = true;
           try {
             JSON.parse(broken);
@@ -223,6 +229,36 @@ describe("destroy as a text pass", () => {
     expect(textPass(planOf([{ op: "destroy", paths: ["$.x"] }]), text)).toBeUndefined();
   });
 
+  it("declines bytes that are not well-formed UTF-8 (the general path decodes them with replacements)", () => {
+    const plan = planOf([{ op: "destroy", paths: ["$.x"] }]);
+    for (const bytes of [
+      [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d], // {"a":"\xff"}
+      [0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d], // a lone surrogate in UTF-8 form
+      [0x7b, 0x22, 0xc3, 0x22, 0x3a, 0x31, 0x7d], // a truncated sequence in a key
+    ]) {
+      expect(plan.applyToText!(Buffer.from(bytes))).toBeUndefined();
+    }
+    expect(textPass(plan, '\ufeff{"x":1}')).toBeUndefined(); // a byte order mark is not JSON
+  });
+
+  it("answers the UTF-8 bytes themselves, one character per byte", () => {
+    const plan = planOf([{ op: "destroy", paths: ["$.x"] }]);
+    const text = Buffer.from('{"a":[1,2],"é":"ü😀","x":"\\u00e9"}');
+    const answer = plan.applyToText!(text)!;
+    expect(Buffer.from(answer, "latin1")).toEqual(Buffer.from('{"a":[1,2],"é":"ü😀"}', "utf8"));
+    expect(answer.length).toBe(Buffer.byteLength('{"a":[1,2],"é":"ü😀"}'));
+    const escaped = plan.applyToText!(Buffer.from('{"s":"\\u00e9\\ud83d\\ude00"}'))!;
+    expect(Buffer.from(escaped, "latin1").toString("utf8")).toBe('{"s":"é😀"}');
+  });
+
+  it("matches non-ASCII names byte for byte, and many names through a look-up", () => {
+    const names = ["é", "😀", "ß", "n1", "n2", "n3", "n4", "n5", "n6", "n7"];
+    const plan = planOf([{ op: "destroy", paths: names.map((name) => `$['${name}']`) }]);
+    const text = JSON.stringify({ é: 1, e: 2, "😀": 3, "😁": 4, ß: 5, n7: 6, n8: 7 });
+    expect(textPass(plan, text)).toBe('{"e":2,"😁":4,"n8":7}');
+    expect(textPass(plan, text)).toBe(general(plan, text));
+  });
+
   it("reads objects of up to 64 keys, nested in others", () => {
     const object = `{${Array.from({ length: 64 }, (_, i) => `"k${i}":${i}`).join(",")}}`;
     const text = `{"a":${object},"b":[${object},${object}],"c":${object}}`;
@@ -242,6 +278,7 @@ describe("destroy as a text pass", () => {
       ],
     ],
     ["a mask", [{ op: "mask", detect: ["email"] }]],
+    ["a name with a lone surrogate (no UTF-8 spelling)", [{ op: "destroy", paths: ["$['\ud800']"] }]],
   ])("leaves plans with %s to the general path", (_, filters) => {
     const plan = compileFilters(stages({ target: filters })).select("GET", "/");
     expect(plan?.applyToText).toBeNull();
