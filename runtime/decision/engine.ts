@@ -3,6 +3,7 @@
 // flat as rules grow (and a path seen before is not matched again); field values are
 // matched once per decision and cached. Decisions are prebuilt frozen objects, so deciding
 // allocates little.
+import { Buffer } from "node:buffer";
 import { canonicalizePath } from "../request/canonical-path.ts";
 import { collectHeader, collectQuery, type FieldMap } from "../request/fields.ts";
 import { jsonText } from "../request/json-body.ts";

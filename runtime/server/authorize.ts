@@ -3,6 +3,7 @@
 // pending, and only a `body-required` answer makes the gateway read it (bounded) and
 // decide again.
 import type { IncomingMessage } from "node:http";
+import { performance } from "node:perf_hooks";
 import type { Decision } from "../decision/types.ts";
 import { PENDING_BODY } from "../decision/types.ts";
 import type { RequestContext } from "./context.ts";

@@ -1,6 +1,8 @@
 // The per-request context: created once, in full, when a request arrives, and passed
 // through every stage (one hidden class, no per-stage objects).
 import type { IncomingMessage, ServerResponse } from "node:http";
+// The global `performance` is a lazy accessor: each read is a getter call on the hot path.
+import { performance } from "node:perf_hooks";
 import type { Admission } from "../meter/index.ts";
 import type { Observers } from "./log-decision.ts";
 import type { PolicyState, ProxyRuntime } from "./policy-state.ts";

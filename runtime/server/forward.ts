@@ -5,6 +5,9 @@
 // The Pool is driven through `dispatch` with a handler of our own rather than `stream()`:
 // no Writable, AsyncResource or end-of-stream listeners per request (SPEC §13: the hot path
 // stays near a bare pass-through; measured in bench/RESULTS.md).
+
+import { Buffer } from "node:buffer";
+import { performance } from "node:perf_hooks";
 import type { Dispatcher } from "undici";
 import type { RequestContext } from "./context.ts";
 import { declaresBody, forwardHeaders, pushPairs, responseHeaderList } from "./headers.ts";

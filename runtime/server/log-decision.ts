@@ -1,6 +1,8 @@
 // Stage `log`: one decision record per request, and the metrics, once the response is
 // done. Records carry ids, the canonical path and outcomes only: never headers, query
 // values or bodies, so no secret can reach a log.
+
+import { performance } from "node:perf_hooks";
 import type { DecisionLog, DecisionRecord } from "../observe/decision-log.ts";
 import { isoTime } from "../observe/iso-time.ts";
 import type { LiveFeed } from "../observe/live-feed.ts";

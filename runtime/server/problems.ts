@@ -1,5 +1,6 @@
 // Every response the gateway itself produces (SPEC §12): application/problem+json
 // (RFC 9457) with a stable `code`, and `x-request-id` / `x-rrc-code` headers.
+import { Buffer } from "node:buffer";
 import type { ServerResponse } from "node:http";
 
 export const PROBLEMS = {
