@@ -1,6 +1,10 @@
 // Digest look-ups (SPEC §3): the policy stores only `sha256:<hex>` of each api key, bearer token and fixed
 // JWT, so the presented value is hashed once and looked up in a Map. The cost does not grow with the number
-// of credentials, and no secret is ever compared character by character.
+// of credentials, and no secret is ever compared character by character. The Maps are keyed by the
+// digest in base64 (44 characters): a fresh key string is hashed by the Map on every look-up, and hex with
+// the `sha256:` prefix (71 characters, built by concatenation) cost about 1.4k instructions more per
+// request (callgrind, self-toggled loop: 8.3k against 6.9k).
+import { Buffer } from "node:buffer";
 import { hash } from "node:crypto";
 import type { ProxyCredential } from "../../compiler/authoring/types.ts";
 
@@ -13,13 +17,29 @@ export function sha256Digest(value: string): string {
   return "sha256:" + hash("sha256", value, "hex");
 }
 
+/** The look-up key of a presented value: its SHA-256 in base64 (see sha256Digest for why one-shot). */
+export function digestKey(value: string): string {
+  return hash("sha256", value, "base64");
+}
+
+const POLICY_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** A policy's `sha256:<hex>` as a digestKey; null for anything else, which no presented value matches. */
+function policyDigestKey(digest: string): string | null {
+  // Schema digests are lower-case already; folding here keeps a hand-written upper-case one working.
+  const lower = digest.toLowerCase();
+  return POLICY_DIGEST.test(lower)
+    ? Buffer.from(lower.slice("sha256:".length), "hex").toString("base64")
+    : null;
+}
+
 export interface DigestEntry {
   readonly id: string;
   /** A `jwt` credential: its claims are the decoded payload of the presented token. */
   readonly jwt: boolean;
 }
 
-/** digest → credential; null marks a digest listed by two credentials (always refused as ambiguous). */
+/** digestKey → credential; null marks a digest listed by two credentials (always refused as ambiguous). */
 export type DigestTable = Map<string, DigestEntry | null>;
 
 /** One place an api key can be presented: a header or a query parameter. */
@@ -77,8 +97,8 @@ function tableFor(tables: Map<string, DigestTable>, key: string): DigestTable {
 
 function addAll(table: DigestTable, digests: readonly string[], id: string, jwt: boolean): void {
   for (const raw of digests) {
-    // Schema digests are lower-case already; folding here keeps a hand-written upper-case one working.
-    const digest = raw.toLowerCase();
+    const digest = policyDigestKey(raw);
+    if (digest === null) continue;
     const existing = table.get(digest);
     if (existing === undefined) table.set(digest, { id, jwt });
     else if (existing !== null && existing.id !== id) table.set(digest, null);

@@ -21,7 +21,7 @@ import { deepFreeze } from "../decision/deep-freeze.ts";
 import { BasicVerifier, parseBasic } from "./basic.ts";
 import { headerValues, type PresentedKey, parseAuthorization, presentedApiKeys } from "./carriers.ts";
 import { Challenges } from "./challenge.ts";
-import { DigestTables, sha256Digest } from "./digest.ts";
+import { DigestTables, digestKey } from "./digest.ts";
 import { Introspector } from "./introspect.ts";
 import { JwksVerifiers, unverifiedIssuer } from "./jwks.ts";
 import type { AuthenticatorOptions, AuthRequest, AuthResult, AuthSuccess } from "./types.ts";
@@ -97,7 +97,7 @@ export class Authenticator {
   }
 
   #apiKey({ value, carrier }: PresentedKey): AuthResult {
-    const entry = carrier.table.get(sha256Digest(value));
+    const entry = carrier.table.get(digestKey(value));
     if (entry === null) return this.#challenges.reject("ambiguous", "api key listed by several credentials");
     if (entry === undefined) {
       return this.#challenges.reject("invalid", `api key in ${carrier.kind} ${carrier.name} not recognised`);
@@ -112,7 +112,7 @@ export class Authenticator {
     const table = this.#digests.byScheme.get(scheme);
     let digest: string | null = null;
     if (table !== undefined) {
-      digest = sha256Digest(token);
+      digest = digestKey(token);
       const entry = table.get(digest);
       if (entry === null) return this.#challenges.reject("ambiguous", "token listed by several credentials");
       if (entry !== undefined) {
@@ -121,7 +121,7 @@ export class Authenticator {
     }
     if (scheme === "basic" && this.#basic.enabled) return this.#basicAuth(token);
     if (scheme === "bearer" && (this.#jwks.enabled || this.#introspector.enabled)) {
-      return this.#bearer(token, digest ?? sha256Digest(token));
+      return this.#bearer(token, digest ?? digestKey(token));
     }
     // Fixed texts: the scheme comes from the caller and could be long.
     if (scheme === "bearer" || table !== undefined) {

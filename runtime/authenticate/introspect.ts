@@ -4,7 +4,7 @@ import { type Dispatcher, request } from "undici";
 import type { ProxyCredential, SecretRef } from "../../compiler/authoring/types.ts";
 import { deepFreeze } from "../decision/deep-freeze.ts";
 import type { Challenges } from "./challenge.ts";
-import { sha256Digest } from "./digest.ts";
+import { digestKey } from "./digest.ts";
 import { ExpiringLru } from "./lru.ts";
 import type { AuthResult, AuthSuccess } from "./types.ts";
 
@@ -68,13 +68,13 @@ export class Introspector {
     return this.#endpoints.length > 0;
   }
 
-  /** The cached answer for a token by its `sha256Digest`, while it lasts. */
+  /** The cached answer for a token by its `digestKey`, while it lasts. */
   cached(key: string): AuthResult | undefined {
     return this.#answers.get(key, this.#options.now());
   }
 
-  /** `key` is the token's `sha256Digest`, if the caller has it already. */
-  introspect(token: string, key = sha256Digest(token)): AuthResult | Promise<AuthResult> {
+  /** `key` is the token's `digestKey`, if the caller has it already. */
+  introspect(token: string, key = digestKey(token)): AuthResult | Promise<AuthResult> {
     const cached = this.cached(key);
     if (cached !== undefined) return cached;
     const pending = this.#inFlight.get(key);

@@ -14,7 +14,7 @@ import { type Dispatcher, fetch } from "undici";
 import type { ProxyCredential, SecretRef } from "../../compiler/authoring/types.ts";
 import { deepFreeze } from "../decision/deep-freeze.ts";
 import type { Challenges } from "./challenge.ts";
-import { sha256Digest } from "./digest.ts";
+import { digestKey } from "./digest.ts";
 import { ExpiringLru } from "./lru.ts";
 import type { AuthResult, AuthSuccess } from "./types.ts";
 
@@ -132,7 +132,7 @@ export class JwksVerifiers {
   }
 
   /**
-   * The cached result for a token by its `sha256Digest`, without decoding it: only tokens that one of
+   * The cached result for a token by its `digestKey`, without decoding it: only tokens that one of
    * these credentials verified (so whose `iss` names one of them) are cached. Undefined once the entry
    * expired (`exp` plus tolerance) or a JWKS was fetched since (its key may have been dropped).
    */
@@ -144,8 +144,8 @@ export class JwksVerifiers {
     return undefined;
   }
 
-  /** Verifies `token` against the credentials of `issuer`; `key` is its `sha256Digest`, if known. */
-  verify(token: string, issuer: string, key = sha256Digest(token)): AuthResult | Promise<AuthResult> {
+  /** Verifies `token` against the credentials of `issuer`; `key` is its `digestKey`, if known. */
+  verify(token: string, issuer: string, key = digestKey(token)): AuthResult | Promise<AuthResult> {
     const hit = this.cached(key);
     if (hit !== undefined) return hit;
     const pending = this.#inFlight.get(key);

@@ -151,6 +151,23 @@ describe("nothing presented, challenges, ambiguity in the policy", () => {
     expect(r.reason).toBe("no credential presented");
   });
 
+  it("reads a hand-written upper-case digest, and matches nothing with a malformed one", () => {
+    const digest = d(KEY_A);
+    const written = new Authenticator(
+      [
+        { id: "upper", auth: { type: "apiKey", keys: [digest.toUpperCase() as `sha256:${string}`] } },
+        // One hex digit short: a prefix of the key's digest must not match it.
+        { id: "short", auth: { type: "apiKey", keys: [d(KEY_PARTNER).slice(0, -1) as `sha256:${string}`] } },
+      ],
+      { resolveSecret: secrets({}) },
+    );
+    expect(sync(written.authenticate(request({ "x-api-key": KEY_A })))).toMatchObject({
+      credential: "upper",
+    });
+    rejected(written.authenticate(request({ "x-api-key": KEY_PARTNER })));
+    written.close();
+  });
+
   it("refuses a digest listed by two credentials", () => {
     const shared = new Authenticator(
       [
