@@ -75,3 +75,15 @@ export function plainDataJson(
 function hasToJson(value: object): boolean {
   return typeof (value as { toJSON?: unknown }).toJSON === "function";
 }
+
+/**
+ * A value whose JSON text was written ahead (the meter state of a decision record): the record's
+ * serialiser copies the text; JSON.stringify and anything else read the value through toJSON().
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}

@@ -5,9 +5,11 @@
 // request that then fails upstream (502/504, or a non-2xx answer) still counts once. Value meters
 // add only for 2xx JSON responses, via settle().
 import type { Meter as MeterEntity, MeterWindow, PolicyDocument } from "../../compiler/authoring/types.ts";
+import { JsonText } from "../json/text.ts";
 import { type JsonPathSegment, parseJsonPath, selectJsonPath } from "../request/json-path.ts";
 import { compilePathMatcher } from "../request/path-matcher.ts";
 import { type LimitReading, limitHeaders } from "./headers.ts";
+import { type StateTemplate, stateTemplate, stateText } from "./state-text.ts";
 import {
   type Admission,
   type CounterAdd,
@@ -47,6 +49,9 @@ export interface MetersOptions {
 interface AdmissionPlan {
   readonly takes: readonly MeterTake[];
   readonly valueMeters: readonly CompiledMeter[];
+  /** The meters with a take, each once. */
+  readonly meterIds: readonly string[];
+  readonly state: StateTemplate;
 }
 
 interface ProxyMeters {
@@ -148,23 +153,17 @@ export class Meters {
         : new MeterStoreUnavailable("meter store failed", { cause: error });
     if (!this.#failOpen) throw unavailable;
     this.#onError(unavailable);
-    return admission(true, [], null, { store: "unavailable" }, false, async () => {});
+    return new MeterAdmission(true, [], null, STORE_UNAVAILABLE, [], false, NO_SETTLE);
   }
 
   #admission(request: MeterRequest, plan: AdmissionPlan, result: TakeResult): Admission {
     const takes = plan.takes;
     const limited: LimitReading[] = [];
-    const state: Record<string, Record<string, string>> = {};
+    const counts: string[] = [];
     for (let index = 0; index < takes.length; index++) {
       const take = takes[index]!;
       const reading = result.counters[index]!;
-      const used = formatCount(reading.used);
-      let windows = state[take.meter];
-      if (windows === undefined) {
-        windows = {};
-        state[take.meter] = windows;
-      }
-      windows[take.window] = take.limit === null ? used : `${used}/${take.limit}`;
+      counts.push(formatCount(reading.used));
       if (take.limit === null) continue;
       limited.push({
         meter: take.meter,
@@ -176,16 +175,19 @@ export class Meters {
         windowEnd: reading.windowEnd,
       });
     }
+    const state = new JsonText(stateText(plan.state, counts));
     const { headers, exceeded } = limitHeaders(limited, result.admitted, result.now);
     const needsResponse = result.admitted && plan.valueMeters.length > 0;
-    if (!needsResponse) return admission(result.admitted, headers, exceeded, state, false, NO_SETTLE);
+    if (!needsResponse) {
+      return new MeterAdmission(result.admitted, headers, exceeded, state, plan.meterIds, false, NO_SETTLE);
+    }
     let settled = false;
     const settle = (document: unknown): Promise<void> => {
       if (settled) return Promise.resolve();
       settled = true;
       return this.track(this.settle(request, plan.valueMeters, document));
     };
-    return admission(result.admitted, headers, exceeded, state, true, settle);
+    return new MeterAdmission(result.admitted, headers, exceeded, state, plan.meterIds, true, settle);
   }
 
   /** Waits for settlements in flight. The store is closed by its owner. */
@@ -237,7 +239,12 @@ function buildPlan(request: MeterRequest, applicable: readonly CompiledMeter[]):
       );
     }
   }
-  return Object.freeze({ takes, valueMeters: applicable.filter((meter) => meter.isValue) });
+  return Object.freeze({
+    takes,
+    valueMeters: applicable.filter((meter) => meter.isValue),
+    meterIds: [...new Set(takes.map((take) => take.meter))],
+    state: stateTemplate(takes),
+  });
 }
 
 function compileMeter(meter: MeterEntity): CompiledMeter {
@@ -279,13 +286,20 @@ function formatCount(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Math.round(value * 1000) / 1000);
 }
 
-function admission(
-  admitted: boolean,
-  headers: readonly (readonly [string, string])[],
-  exceeded: string | null,
-  state: Readonly<Record<string, unknown>> | null,
-  needsResponse: boolean,
-  settle: (document: unknown) => Promise<void>,
-): Admission {
-  return { admitted, headers, exceeded, state, needsResponse, settle };
+const STORE_UNAVAILABLE = new JsonText('{"store":"unavailable"}');
+
+class MeterAdmission implements Admission {
+  constructor(
+    readonly admitted: boolean,
+    readonly headers: readonly (readonly [string, string])[],
+    readonly exceeded: string | null,
+    readonly stateText: JsonText,
+    readonly meterIds: readonly string[],
+    readonly needsResponse: boolean,
+    readonly settle: (document: unknown) => Promise<void>,
+  ) {}
+
+  get state(): Readonly<Record<string, unknown>> {
+    return this.stateText.toJSON() as Readonly<Record<string, unknown>>;
+  }
 }

@@ -1,6 +1,7 @@
 // The meter stage's contracts (SPEC §6): what the gateway hands in, what it gets back, and the
 // store interface both the embedded store and Redis implement.
 import type { MeterWindow } from "../../compiler/authoring/types.ts";
+import type { JsonText } from "../json/text.ts";
 
 export type { MeterWindow };
 
@@ -24,6 +25,10 @@ export interface Admission {
   readonly exceeded: string | null;
   /** For the decision log: `{ meterId: { window: "used/limit" } }` ("used" alone for counting-only). */
   readonly state: Readonly<Record<string, unknown>> | null;
+  /** `state` as the decision record writes it (the object above is read back from this text). */
+  readonly stateText: JsonText | null;
+  /** The meters that counted this request, each once. */
+  readonly meterIds: readonly string[];
   /** True when a `value` meter applies: the gateway must collect a 2xx JSON response and call settle(). */
   readonly needsResponse: boolean;
   /** Adds the value meters' numbers extracted from the 2xx JSON response document. Never throws. */

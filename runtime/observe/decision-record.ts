@@ -7,6 +7,7 @@
 // The schema lives in `schemas/decision-log.schema.json` (for SIEM pipelines and editors);
 // this module exports that very file, and a test keeps the interface and the schema in step.
 import schema from "../../schemas/decision-log.schema.json" with { type: "json" };
+import type { JsonText } from "../json/text.ts";
 
 /** What the shadow bundle decided, when it disagreed with the enforced decision. */
 export interface ShadowOutcome {
@@ -30,7 +31,8 @@ export interface DecisionRecord {
   code: string;
   scope: string | null;
   rule: string | null;
-  meter?: Record<string, unknown> | null;
+  /** The meters' state; as JsonText when the meter stage wrote it ahead (the log line is the same). */
+  meter?: Record<string, unknown> | JsonText | null;
   decisionUs: number;
   totalMs: number;
   upstreamStatus: number | null;

@@ -1,7 +1,7 @@
 // One decision record as one JSON line, the same text JSON.stringify writes for it (about 2 µs per
 // record on Node 20; see ../json/text.ts). The record's keys are constants, and ids, codes and methods,
 // a small set, are escaped once and remembered.
-import { numberJson, plainDataJson, stringJson } from "../json/text.ts";
+import { JsonText, numberJson, plainDataJson, stringJson } from "../json/text.ts";
 import type { DecisionRecord } from "./decision-record.ts";
 
 /** Remembered literals stop growing here; beyond it, strings are escaped each time (still correct). */
@@ -12,7 +12,10 @@ export function decisionRecordJson(record: DecisionRecord): string {
   let line =
     `{"time":${stringJson(record.time)},"requestId":${stringJson(record.requestId)}` +
     `${who(record)},"path":${stringJson(record.path)}${outcome(record)}`;
-  if (record.meter !== undefined) line += `,"meter":${plainDataJson(record.meter, idJson)}`;
+  if (record.meter !== undefined) {
+    const meter = record.meter instanceof JsonText ? record.meter.text : plainDataJson(record.meter, idJson);
+    line += `,"meter":${meter}`;
+  }
   line +=
     `,"decisionUs":${numberJson(record.decisionUs)},"totalMs":${numberJson(record.totalMs)}` +
     `,"upstreamStatus":${record.upstreamStatus === null ? "null" : numberJson(record.upstreamStatus)}`;

@@ -137,10 +137,10 @@ export class Gateway {
       this.refuse(context, metered.code, Object.fromEntries(context.extraHeaders));
       return;
     }
-    const counted = context.admission?.state;
+    const counted = context.admission?.meterIds;
     if (counted) {
-      for (const meterId in counted)
-        this.observers.metrics.meterCounted(proxy.id, meterId, context.credential!);
+      for (let index = 0; index < counted.length; index++)
+        this.observers.metrics.meterCounted(proxy.id, counted[index]!, context.credential!);
     }
     const plan =
       proxy.filters.get(context.credential!)?.select(context.request.method ?? "", context.canonicalPath!) ??

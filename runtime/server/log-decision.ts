@@ -40,7 +40,7 @@ export function logDecision(context: RequestContext, observers: Observers): void
     code: context.code || String(response.getHeader("x-rrc-code") ?? ""),
     scope: context.scope,
     rule: context.rule,
-    meter: context.admission?.state ?? null,
+    meter: context.admission?.stateText ?? null,
     decisionUs: Math.round(context.decisionUs * 1000) / 1000,
     totalMs: Math.round((performance.now() - context.startedAt) * 1000) / 1000,
     upstreamStatus: context.upstreamStatus,

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { JsonText } from "../../runtime/json/text.ts";
 import type { DecisionRecord } from "../../runtime/observe/decision-record.ts";
 import { decisionRecordJson } from "../../runtime/observe/record-json.ts";
 
@@ -120,6 +121,13 @@ describe("decisionRecordJson", () => {
       expect(JSON.parse(decisionRecordJson(changed))).toEqual(changed);
       expect(decisionRecordJson(changed)).toBe(JSON.stringify(changed));
     }
+  });
+
+  it("copies meter state written ahead as JsonText, and JSON.stringify reads the same value", () => {
+    const written = recordWithMeter(new JsonText('{"7":{"hour":"4"},"calls":{"minute":"3/10"}}'));
+    const plain = recordWithMeter({ 7: { hour: "4" }, calls: { minute: "3/10" } });
+    expect(decisionRecordJson(written)).toBe(JSON.stringify(plain));
+    expect(JSON.stringify(written)).toBe(JSON.stringify(plain));
   });
 
   it("throws where JSON.stringify throws: a BigInt or a cycle in the meter state", () => {
