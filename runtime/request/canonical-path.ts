@@ -13,7 +13,9 @@ export type PathRejection =
   | "compatibility-character"
   | "not-absolute";
 
-export type PathResult = { ok: true; path: string } | { ok: false; reason: PathRejection };
+export type PathResult =
+  | { readonly ok: true; readonly path: string }
+  | { readonly ok: false; readonly reason: PathRejection };
 
 export interface PathOptions {
   /** Accept `;` and `%3B` (servers such as Tomcat and Jetty strip `;params`, so rules could be bypassed). Unsafe. */
@@ -58,7 +60,22 @@ function reject(reason: PathRejection): PathResult {
   return { ok: false, reason };
 }
 
+// The last answer: the gateway canonicalises each path twice (in the decision, and for forwarding), and
+// consecutive requests often share a path. Results are never mutated, so one can be handed out again.
+let lastRaw = "";
+let lastOptions: PathOptions | null = null;
+let lastResult: PathResult | null = null;
+
 export function canonicalizePath(raw: string, options: PathOptions): PathResult {
+  if (raw === lastRaw && options === lastOptions) return lastResult!;
+  const result = canonicalize(raw, options);
+  lastRaw = raw;
+  lastOptions = options;
+  lastResult = result;
+  return result;
+}
+
+function canonicalize(raw: string, options: PathOptions): PathResult {
   if (raw.length === 0) return { ok: true, path: "/" };
   if (raw.charCodeAt(0) !== SLASH) return reject("not-absolute");
   // Fast path: only raw-allowed ASCII, no escapes, no empty or dot-led segment => already canonical.

@@ -287,3 +287,15 @@ describe("canonicalizePath: properties", () => {
     );
   });
 });
+
+describe("canonicalizePath: the remembered last answer", () => {
+  it("answers a repeated path again, and never for other options or another path", () => {
+    expect(reason("/a;b", STRICT)).toBe("path-parameter");
+    expect(reason("/a;b", LAX)).toBe("accepted as /a;b");
+    expect(reason("/a;b", STRICT)).toBe("path-parameter");
+    expect(reason("/a;b", { ...STRICT })).toBe("path-parameter");
+    const first = canonicalizePath("/x/./y", STRICT);
+    expect(canonicalizePath("/x/./y", STRICT)).toBe(first);
+    expect(reason("/x/../y", STRICT)).toBe("accepted as /y");
+  });
+});
