@@ -8,6 +8,7 @@ import type { Decision } from "../decision/types.ts";
 import { PENDING_BODY } from "../decision/types.ts";
 import type { RequestContext } from "./context.ts";
 import { declaresBody } from "./headers.ts";
+import { ownValues } from "./request-headers.ts";
 
 export type BodyRead = { ok: true; body: Buffer } | { ok: false; tooLarge: boolean };
 
@@ -19,7 +20,7 @@ export function authorize(context: RequestContext): Decision | Promise<Decision>
     credential: context.credential!,
     method: context.request.method ?? "",
     path: context.rest,
-    headers: context.request.headersDistinct as Record<string, string[]>,
+    headers: context.headers.byName,
     query: context.query,
     body: PENDING_BODY as unknown,
     claims: context.claims,
@@ -28,9 +29,10 @@ export function authorize(context: RequestContext): Decision | Promise<Decision>
   const decision = context.state.decider.decide(request);
   context.decisionUs = (performance.now() - started) * 1000;
   if (decision.code !== "body-required") return decision;
-  const mediaType = bodyMediaType(context.request);
+  const mediaType = bodyMediaType(context.headers.byName);
   if (mediaType !== JSON_BODY) return mediaType;
-  return readBody(context.request, proxy.bodyLimit).then((read) => {
+  const declared = Number(ownValues(context.headers.byName, "content-length")?.[0]);
+  return readBody(context.request, proxy.bodyLimit, declared).then((read) => {
     if (!read.ok) return read.tooLarge ? TOO_LARGE : BODY_UNREADABLE;
     context.body = read.body;
     request.body = read.body;
@@ -64,9 +66,9 @@ const JSON_BODY = null;
  * `amount`), and two Content-Type lines leave it to the upstream which one counts. No Content-Type
  * is accepted (nothing tells the upstream to read another format).
  */
-function bodyMediaType(request: IncomingMessage): Decision | typeof JSON_BODY {
-  const types = request.headersDistinct["content-type"];
-  if (types === undefined || !declaresBody(request)) return JSON_BODY;
+function bodyMediaType(headers: Readonly<Record<string, string[]>>): Decision | typeof JSON_BODY {
+  const types = ownValues(headers, "content-type");
+  if (types === undefined || !declaresBody(headers)) return JSON_BODY;
   if (types.length > 1) return AMBIGUOUS_TYPE;
   const type = types[0]!.split(";")[0]!.trim().toLowerCase();
   const json = type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
@@ -81,10 +83,12 @@ const AMBIGUOUS_TYPE: Decision = Object.freeze({
   rule: null,
 });
 
-/** Reads at most `limit` bytes; one byte more means too large (the rest is not read). */
-export function readBody(request: IncomingMessage, limit: number): Promise<BodyRead> {
+/**
+ * Reads at most `limit` bytes; one byte more means too large (the rest is not read). `declared`: the
+ * Content-Length (NaN when absent), refused at once when over the limit.
+ */
+export function readBody(request: IncomingMessage, limit: number, declared: number): Promise<BodyRead> {
   return new Promise((resolve) => {
-    const declared = Number(request.headersDistinct["content-length"]?.[0]);
     if (Number.isFinite(declared) && declared > limit) {
       resolve({ ok: false, tooLarge: true });
       return;

@@ -6,6 +6,7 @@ import { performance } from "node:perf_hooks";
 import type { Admission } from "../meter/index.ts";
 import type { Observers } from "./log-decision.ts";
 import type { PolicyState, ProxyRuntime } from "./policy-state.ts";
+import { NO_REQUEST_HEADERS, type RequestHeaders } from "./request-headers.ts";
 import { newRequestId } from "./request-id.ts";
 
 const NO_HEADERS: readonly (readonly [string, string])[] = [];
@@ -13,6 +14,8 @@ const NO_HEADERS: readonly (readonly [string, string])[] = [];
 export class RequestContext {
   readonly requestId: string;
   readonly startedAt: number;
+  /** The request's headers by lower-case name (set first thing in `route`). */
+  headers: RequestHeaders = NO_REQUEST_HEADERS;
   proxy: ProxyRuntime | null = null;
   credential: string | null = null;
   claims: Readonly<Record<string, unknown>> | null = null;

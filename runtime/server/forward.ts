@@ -53,7 +53,8 @@ export function forward(
   }
   const query = stripQuery(context.rawQuery, context.stripQuery);
   const headers = forwardHeaders({
-    request,
+    rawHeaders: request.rawHeaders,
+    headers: context.headers,
     requestId: context.requestId,
     clientAddress: context.clientAddress,
     drop: context.stripHeaders,
@@ -67,7 +68,7 @@ export function forward(
       path: proxy.basePath + context.canonicalPath! + (query ? `?${query}` : ""),
       method: request.method as Dispatcher.HttpMethod,
       headers,
-      body: context.body ?? (declaresBody(request) ? request : null),
+      body: context.body ?? (declaresBody(context.headers.byName) ? request : null),
     },
     new ForwardHandler(context, collect, filterLimit, done),
   );

@@ -13,6 +13,7 @@ import { logDecision, type Observers } from "./log-decision.ts";
 import { ADMITTED, type MeterOutcome, meter } from "./meter-stage.ts";
 import type { PolicyState } from "./policy-state.ts";
 import { type ProblemCode, sendProblem } from "./problems.ts";
+import { ownValues, readRequestHeaders } from "./request-headers.ts";
 import { parseQuery, splitTarget } from "./request-target.ts";
 
 export interface GatewayOptions {
@@ -56,13 +57,13 @@ export class Gateway {
   private route(context: RequestContext): void {
     const state = context.state;
     const request = context.request;
-    const hosts = request.headersDistinct.host;
+    context.headers = readRequestHeaders(request.rawHeaders);
+    const hosts = ownValues(context.headers.byName, "host");
     // RFC 9112 §3.2: several Host lines are a 400. Node keeps the first; something in front may use another.
     if (hosts !== undefined && hosts.length > 1) {
       this.refuse(context, "non-canonical-request");
       return;
     }
-    // headersDistinct only: the decision needs it anyway, and Node builds each header view on first use.
     const host = hostName(hosts?.[0]);
     const byHost = host !== null ? state.hosts.get(host) : undefined;
     const target = splitTarget(request.url ?? "/", byHost !== undefined);
@@ -78,7 +79,7 @@ export class Gateway {
 
     const authenticated = state.authenticator.authenticate({
       // Every value: Node keeps only the first of repeated Authorization headers in `headers`.
-      headers: request.headersDistinct,
+      headers: context.headers.byName,
       query: target.rawQuery === "" ? NO_QUERY : new Map(Object.entries(context.query)),
     });
     if (authenticated instanceof Promise) this.later(context, authenticated, this.authenticated);

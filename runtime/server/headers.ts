@@ -2,8 +2,8 @@
 // headers that make upstreams reinterpret the method or path, the caller's credential
 // and anything the upstream credential owns; responses lose hop-by-hop headers.
 import { Buffer } from "node:buffer";
-import type { IncomingMessage } from "node:http";
 import { lowerCaseHeaderName } from "./header-names.ts";
+import { ownValues, type RequestHeaders } from "./request-headers.ts";
 
 const HOP_BY_HOP = [
   "connection",
@@ -29,7 +29,10 @@ const REINTERPRETING = [
 const ALWAYS_DROPPED = new Set([...HOP_BY_HOP, ...REINTERPRETING, "host", "x-request-id", "x-forwarded-for"]);
 
 export interface ForwardHeaderInput {
-  readonly request: IncomingMessage;
+  /** Node's [name, value, …] as received. */
+  readonly rawHeaders: readonly string[];
+  /** The same, read by lower-case name (./request-headers.ts). */
+  readonly headers: RequestHeaders;
   readonly requestId: string;
   readonly clientAddress: string;
   /** Lower-case names to drop: the caller's credential. */
@@ -47,8 +50,9 @@ export interface ForwardHeaderInput {
  * come first, so that a caller's filler headers cannot push them past the upstream's header count limit.
  */
 export function forwardHeaders(input: ForwardHeaderInput): string[] {
-  const raw = input.request.rawHeaders;
-  const connection = input.request.headersDistinct.connection;
+  const raw = input.rawHeaders;
+  const names = input.headers.names;
+  const connection = ownValues(input.headers.byName, "connection");
   // One Connection line is the usual case: no joined copy of it.
   const connectionListed = listedInConnection(
     connection?.length === 1 ? connection[0] : connection?.join(","),
@@ -60,7 +64,7 @@ export function forwardHeaders(input: ForwardHeaderInput): string[] {
   const forwardedForAt = out.push("x-forwarded-for", "") - 1;
   let forwardedFor = "";
   for (let index = 0; index < raw.length; index += 2) {
-    const name = raw[index]!.toLowerCase();
+    const name = names[index >> 1]!;
     const value = raw[index + 1]!;
     if (name === "x-forwarded-for") {
       forwardedFor = forwardedFor ? `${forwardedFor}, ${value}` : value;
@@ -89,10 +93,9 @@ export function pushPairs(out: string[], pairs: readonly (readonly [string, stri
 }
 
 /** Whether the request says a body follows (a non-zero Content-Length, or Transfer-Encoding). */
-export function declaresBody(request: IncomingMessage): boolean {
-  const headers = request.headersDistinct;
-  const length = headers["content-length"]?.[0];
-  return (length !== undefined && length !== "0") || headers["transfer-encoding"] !== undefined;
+export function declaresBody(headers: Readonly<Record<string, string[]>>): boolean {
+  const length = ownValues(headers, "content-length")?.[0];
+  return (length !== undefined && length !== "0") || ownValues(headers, "transfer-encoding") !== undefined;
 }
 
 const NOTHING_LISTED: ReadonlySet<string> = new Set();

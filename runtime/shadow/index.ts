@@ -48,7 +48,7 @@ export class ShadowDecisions {
       credential,
       method: context.request.method ?? "",
       path: context.rest,
-      headers: context.request.headersDistinct as Record<string, string[]>,
+      headers: context.headers.byName,
       query: context.query,
       // A body the enforced decision did not read streamed to the upstream: it is gone.
       body: context.body ?? PENDING_BODY,

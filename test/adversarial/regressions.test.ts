@@ -1,10 +1,10 @@
 // Unit-level regression tests for the holes the adversarial suites found (SECURITY.md lists
 // them). Each also has an end-to-end row in bypass.test.ts, protocol.test.ts or bundle.test.ts.
-import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
 import { canonicalizePath, type PathOptions } from "../../runtime/request/canonical-path.ts";
 import { jsonText, parseJsonBody } from "../../runtime/request/json-body.ts";
 import { forwardHeaders } from "../../runtime/server/headers.ts";
+import { readRequestHeaders } from "../../runtime/server/request-headers.ts";
 import { stripQuery } from "../../runtime/server/request-target.ts";
 
 const STRICT: PathOptions = { allowPathParameters: false, allowDoubleEncoding: false };
@@ -84,19 +84,12 @@ describe("forwarded query", () => {
 });
 
 describe("forwarded headers", () => {
-  const request = (rawHeaders: string[]) => {
-    const headersDistinct: Record<string, string[]> = {};
-    for (let i = 0; i < rawHeaders.length; i += 2) {
-      const name = rawHeaders[i]!.toLowerCase();
-      headersDistinct[name] = [...(headersDistinct[name] ?? []), rawHeaders[i + 1]!];
-    }
-    return { rawHeaders, headersDistinct } as unknown as IncomingMessage;
-  };
+  const request = (rawHeaders: string[]) => ({ rawHeaders, headers: readRequestHeaders(rawHeaders) });
 
   it("puts the gateway's own headers first and drops underscore aliases", () => {
     const filler = Array.from({ length: 3000 }, (_, i) => [`x-f${i}`, "1"]).flat();
     const out = forwardHeaders({
-      request: request([
+      ...request([
         ...filler,
         "X_HTTP_METHOD_OVERRIDE",
         "DELETE",
