@@ -42,7 +42,8 @@ export function parseQuery(rawQuery: string): Record<string, string[]> {
   return query;
 }
 
-function defineOwn(query: Record<string, string[]>, name: string): string[] {
+/** An own, empty list under `name`, even for "__proto__" (which plain assignment would treat as the prototype). */
+export function defineOwn(query: Record<string, string[]>, name: string): string[] {
   const values: string[] = [];
   Object.defineProperty(query, name, { value: values, enumerable: true, writable: true, configurable: true });
   return values;
