@@ -12,7 +12,7 @@
 // Why a union of paths is enough: with names and wildcards only, removing one node never moves another
 // path's target, so the stages' destroy filters, run one after the other, remove the union of their nodes.
 
-import { isUtf8 } from "node:buffer";
+import { Buffer, isUtf8 } from "node:buffer";
 import type { CompiledPath } from "./locate.ts";
 import { binary, type CutState, cutText } from "./text-pass.ts";
 
@@ -32,8 +32,8 @@ const SCANNED_NAMES = 8;
  */
 class PathState implements CutState {
   readonly drop: boolean;
-  /** The trie's names, as their UTF-8 bytes appear in the binary text. */
-  private readonly binaryNames: readonly string[];
+  /** The trie's names as UTF-8 bytes, compared with keys in place. */
+  private readonly nameBytes: readonly Uint8Array[];
   /** The same names as written in the policy, for following the trie. */
   private readonly policyNames: readonly string[];
   private readonly named: (PathState | null | undefined)[];
@@ -44,17 +44,17 @@ class PathState implements CutState {
   constructor(private readonly nodes: readonly TrieNode[]) {
     this.drop = nodes.some((node) => node.drop);
     this.policyNames = [...new Set(nodes.flatMap((node) => [...node.names.keys()]))];
-    this.binaryNames = this.policyNames.map(binary);
-    this.named = this.binaryNames.map(() => undefined);
+    this.nameBytes = this.policyNames.map((name) => Buffer.from(name, "utf8"));
+    this.named = this.policyNames.map(() => undefined);
     this.byName =
-      this.binaryNames.length > SCANNED_NAMES
-        ? new Map(this.binaryNames.map((name, index) => [name, index]))
+      this.policyNames.length > SCANNED_NAMES
+        ? new Map(this.policyNames.map((name, index) => [binary(name), index]))
         : null;
   }
 
-  /** The state of the object member whose key is text[start, end); null when no path goes on through it. */
-  member(text: string, start: number, end: number): PathState | null {
-    const index = this.nameIndex(text, start, end);
+  /** The state of the object member whose key is bytes[start, end); null when no path goes on through it. */
+  member(bytes: Uint8Array, text: string, start: number, end: number): PathState | null {
+    const index = this.nameIndex(bytes, text, start, end);
     if (index < 0) {
       if (this.other === undefined) this.other = this.follow(null);
       return this.other;
@@ -67,14 +67,14 @@ class PathState implements CutState {
     return next;
   }
 
-  /** Which of the names text[start, end) is, or -1; compared in place while the names are few. */
-  private nameIndex(text: string, start: number, end: number): number {
-    const names = this.binaryNames;
+  /** Which of the names bytes[start, end) is, or -1; compared in place while the names are few. */
+  private nameIndex(bytes: Uint8Array, text: string, start: number, end: number): number {
     if (this.byName !== null) return this.byName.get(text.slice(start, end)) ?? -1;
+    const names = this.nameBytes;
     const length = end - start;
     for (let i = 0; i < names.length; i++) {
       const name = names[i]!;
-      if (name.length === length && text.startsWith(name, start)) return i;
+      if (name.length === length && sameBytes(bytes, start, name)) return i;
     }
     return -1;
   }
@@ -95,6 +95,12 @@ class PathState implements CutState {
     }
     return found.length === 0 ? null : new PathState(found);
   }
+}
+
+/** Whether bytes[start, start + name.length) is `name` (the caller has checked the length). */
+function sameBytes(bytes: Uint8Array, start: number, name: Uint8Array): boolean {
+  for (let i = 0; i < name.length; i++) if (bytes[start + i] !== name[i]) return false;
+  return true;
 }
 
 /**
@@ -127,5 +133,5 @@ export function compileTextDestroy(paths: readonly CompiledPath[]): TextDestroy 
     node.drop = true;
   }
   const state = new PathState([root]);
-  return (text) => (isUtf8(text) ? cutText(text.toString("latin1"), state) : undefined);
+  return (text) => (isUtf8(text) ? cutText(text, text.toString("latin1"), state) : undefined);
 }

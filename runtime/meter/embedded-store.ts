@@ -29,10 +29,11 @@ interface Entry {
   end: number;
 }
 
+/** A counter's current window: its bounds and its entry in `counters` (made at 0 when the window opens). */
 interface WindowSlot {
-  readonly key: string;
   readonly start: number;
   readonly end: number;
+  readonly entry: Entry;
 }
 
 interface StateFile {
@@ -81,8 +82,16 @@ class EmbeddedStore implements MeterStore {
   #dirty = false;
   #closed = false;
   #flushTimer: NodeJS.Timeout | null = null;
-  /** counter → window → its current window's bounds and key. Cleared with each prune, so it stays small. */
+  /**
+   * counter → window → its current window's bounds and entry. Cleared with each prune, which is the only
+   * thing that removes entries, so a slot's entry is always the one `counters` holds for its key.
+   */
   readonly #slots = new Map<string, Partial<Record<MeterWindow, WindowSlot>>>();
+  /**
+   * take()'s slots, reused: take() is synchronous, so calls never overlap. Indices past the current call's
+   * takes may hold an earlier call's slots until overwritten; they are never read.
+   */
+  readonly #picked: WindowSlot[] = [];
   #writing: Promise<void> = Promise.resolve();
   readonly #pruneTimer: NodeJS.Timeout;
 
@@ -101,27 +110,31 @@ class EmbeddedStore implements MeterStore {
   take(takes: readonly CounterTake[]): TakeResult {
     this.assertOpen();
     const now = this.now();
-    const slots: WindowSlot[] = [];
+    // The slots hold their entries, so a request costs no look-up by key; and every counter read is of
+    // an entry that exists (a missing one, at a window's first request, deoptimized this when inlined).
+    const slots = this.#picked;
     let admitted = true;
-    for (const take of takes) {
+    for (let index = 0; index < takes.length; index++) {
+      const take = takes[index]!;
       const slot = this.slot(take.counter, take.window, now);
-      slots.push(slot);
-      if (!hasRoom(this.counters.get(slot.key)?.value ?? 0, take.limit, take.increment)) admitted = false;
+      slots[index] = slot;
+      if (!hasRoom(slot.entry.value, take.limit, take.increment)) admitted = false;
     }
     const counters: CounterReading[] = [];
     for (let index = 0; index < takes.length; index++) {
-      const take = takes[index]!;
+      const increment = takes[index]!.increment;
       const slot = slots[index]!;
-      const used =
-        admitted && take.increment > 0
-          ? this.bump(slot.key, take.increment, slot.end)
-          : (this.counters.get(slot.key)?.value ?? 0);
-      counters.push({ used, windowStart: slot.start, windowEnd: slot.end });
+      const entry = slot.entry;
+      if (admitted && increment > 0) {
+        entry.value += increment;
+        this.markDirty();
+      }
+      counters.push({ used: entry.value, windowStart: slot.start, windowEnd: slot.end });
     }
     return { admitted, now, counters };
   }
 
-  /** The counter's current window and its key, built once per window rather than once per request. */
+  /** The counter's current window and its entry, found once per window rather than once per request. */
   private slot(counter: string, window: MeterWindow, now: number): WindowSlot {
     let byWindow = this.#slots.get(counter);
     if (byWindow === undefined) {
@@ -130,8 +143,14 @@ class EmbeddedStore implements MeterStore {
     }
     const slot = byWindow[window];
     if (slot !== undefined && now >= slot.start && now < slot.end) return slot;
-    const bounds = windowBounds(window, now);
-    const fresh = { key: windowKey(counter, window, bounds.start), start: bounds.start, end: bounds.end };
+    const { start, end } = windowBounds(window, now);
+    const key = windowKey(counter, window, start);
+    let entry = this.counters.get(key);
+    if (entry === undefined) {
+      entry = { value: 0, end };
+      this.counters.set(key, entry);
+    }
+    const fresh: WindowSlot = { start, end, entry };
     byWindow[window] = fresh;
     return fresh;
   }
@@ -196,7 +215,9 @@ class EmbeddedStore implements MeterStore {
       this.#dirty = false;
       this.prune();
       const counters: Record<string, [number, number]> = {};
-      for (const [key, entry] of this.counters) counters[key] = [entry.value, entry.end];
+      for (const [key, entry] of this.counters) {
+        if (entry.value !== 0) counters[key] = [entry.value, entry.end]; // windows opened, nothing counted
+      }
       const temp = `${this.path}.${process.pid}.tmp`;
       try {
         await writeFile(temp, JSON.stringify({ format: FORMAT, counters } satisfies StateFile));

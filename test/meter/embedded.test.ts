@@ -91,6 +91,23 @@ describe("persistence", () => {
     await after.close();
   });
 
+  it("writes no counter for a window that counted nothing", async () => {
+    const dir = tempDir();
+    const store = await createMeterStore({ stateDir: dir });
+    const m = new Meters(
+      policy({
+        p: [
+          { id: "r", limits: { minute: 1 } },
+          { id: "v", value: "$.n", limits: { hour: 9 } },
+        ],
+      }),
+      store,
+    );
+    await (await m.admit(request()))!.settle({ n: 0 }); // r counts 1; v opens its window at 0
+    await store.close();
+    expect(Object.keys(stateFile(dir)).map((key) => key.split(":")[3])).toEqual(["r"]);
+  });
+
   it("writes within about 200 ms of a change, without waiting for close", async () => {
     const dir = tempDir();
     const store = await createMeterStore({ stateDir: dir });
