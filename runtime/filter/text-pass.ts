@@ -31,6 +31,7 @@ const GIVE_UP = Symbol("give-up");
 const enum Limit {
   Depth = 64,
   /** Keys per object compared for duplicates; an object with more is left to the general path. */
+  // biome-ignore lint/suspicious/noDuplicateEnumValues: two limits that happen to be equal
   Keys = 64,
   /** Integers of at most this many characters are written by JSON.stringify exactly as they are. */
   ExactIntegerChars = 15,
