@@ -24,11 +24,16 @@ export interface PathOptions {
   allowDoubleEncoding: boolean;
 }
 
-const SLASH = 0x2f;
-const DOT = 0x2e;
-const PERCENT = 0x25;
-const SEMICOLON = 0x3b;
-const BACKSLASH = 0x5c;
+// A const enum: esbuild writes its members as literals, where module constants become `var`s in the
+// bundle that TurboFan loads and checks at every comparison in the loops below.
+// biome-ignore lint/suspicious/noConstEnum: inlined within this file only, never exported
+const enum Char {
+  Slash = 0x2f,
+  Dot = 0x2e,
+  Percent = 0x25,
+  Semicolon = 0x3b,
+  Backslash = 0x5c,
+}
 
 // Per ASCII code: 1 = unreserved (RFC 3986 §2.3), 2 = other char allowed raw in a path (sub-delims, ":",
 // "@", "/"; RFC 3986 §3.3), 0 = must be percent-encoded or refused.
@@ -77,14 +82,14 @@ export function canonicalizePath(raw: string, options: PathOptions): PathResult 
 
 function canonicalize(raw: string, options: PathOptions): PathResult {
   if (raw.length === 0) return { ok: true, path: "/" };
-  if (raw.charCodeAt(0) !== SLASH) return reject("not-absolute");
+  if (raw.charCodeAt(0) !== Char.Slash) return reject("not-absolute");
   // Fast path: only raw-allowed ASCII, no escapes, no empty or dot-led segment => already canonical.
-  let prev = SLASH;
+  let prev = Char.Slash;
   for (let i = 1; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
-    if (c >= 128 || RAW[c] === 0 || c === PERCENT) return slowPath(raw, options);
-    if (prev === SLASH && (c === SLASH || c === DOT)) return slowPath(raw, options);
-    if (c === SEMICOLON && !options.allowPathParameters) return reject("path-parameter");
+    if (c >= 128 || RAW[c] === 0 || c === Char.Percent) return slowPath(raw, options);
+    if (prev === Char.Slash && (c === Char.Slash || c === Char.Dot)) return slowPath(raw, options);
+    if (c === Char.Semicolon && !options.allowPathParameters) return reject("path-parameter");
     prev = c;
   }
   return { ok: true, path: raw };
@@ -132,7 +137,7 @@ function slowPath(raw: string, options: PathOptions): PathResult {
   let percent25 = false; // some "%25" was kept
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
-    if (c === PERCENT) {
+    if (c === Char.Percent) {
       const h = hexAt(raw, i + 1);
       const l = h < 0 ? -1 : hexAt(raw, i + 2);
       if (l < 0) return reject("invalid-percent-encoding");
@@ -143,18 +148,18 @@ function slowPath(raw: string, options: PathOptions): PathResult {
         if (need === 0 && foldsToAscii(cp)) return reject("compatibility-character");
         replacement = ESCAPE[b]!;
       } else {
-        if (b === SLASH) return reject("encoded-slash");
-        if (b === BACKSLASH) return reject("encoded-backslash");
+        if (b === Char.Slash) return reject("encoded-slash");
+        if (b === Char.Backslash) return reject("encoded-backslash");
         if (b < 0x20 || b === 0x7f) return reject("control-character");
         // Upstreams that strip `;params` after decoding read `/..%3B/` as `/../`.
-        if (b === SEMICOLON && !options.allowPathParameters) return reject("path-parameter");
+        if (b === Char.Semicolon && !options.allowPathParameters) return reject("path-parameter");
         if (need > 0) return reject("invalid-utf8");
         // RFC 3986 §6.2.2.2 decodes unreserved characters. Sub-delimiters, ":" and "@" are decoded too: they
         // mean nothing special in an HTTP path and upstreams decode them, so `%3A` must not hide a `:` from
         // a rule. ";" (allowed above) stays encoded; the rest stays encoded, uppercase (§6.2.2.1).
-        replacement = RAW[b] !== 0 && b !== SEMICOLON ? CHAR[b]! : ESCAPE[b]!;
-        if (b === DOT && prevSlash) dotSegment = true;
-        else if (b === PERCENT) percent25 = true;
+        replacement = RAW[b] !== 0 && b !== Char.Semicolon ? CHAR[b]! : ESCAPE[b]!;
+        if (b === Char.Dot && prevSlash) dotSegment = true;
+        else if (b === Char.Percent) percent25 = true;
       }
       prevSlash = false;
       const same =
@@ -186,12 +191,12 @@ function slowPath(raw: string, options: PathOptions): PathResult {
       prevSlash = false;
       continue;
     }
-    if (c === BACKSLASH) return reject("backslash");
+    if (c === Char.Backslash) return reject("backslash");
     if (c < 0x20 || c === 0x7f) return reject("control-character");
-    if (c === SEMICOLON && !options.allowPathParameters) return reject("path-parameter");
+    if (c === Char.Semicolon && !options.allowPathParameters) return reject("path-parameter");
     if (need > 0) return reject("invalid-utf8");
-    const slash = c === SLASH;
-    if (c === DOT && prevSlash) dotSegment = true;
+    const slash = c === Char.Slash;
+    if (c === Char.Dot && prevSlash) dotSegment = true;
     if (slash && prevSlash) {
       // Merge runs of slashes.
       out += raw.slice(start, i);
@@ -242,8 +247,8 @@ function removeDotSegments(path: string): string {
   for (let i = 0; i < path.length; ) {
     let j = path.indexOf("/", i + 1);
     if (j < 0) j = path.length;
-    const dot = path.charCodeAt(i + 1) === DOT;
-    const dotDot = dot && j === i + 3 && path.charCodeAt(i + 2) === DOT;
+    const dot = path.charCodeAt(i + 1) === Char.Dot;
+    const dotDot = dot && j === i + 3 && path.charCodeAt(i + 2) === Char.Dot;
     if (dotDot) out = out.slice(0, Math.max(0, out.lastIndexOf("/")));
     if (dotDot || (dot && j === i + 2)) {
       if (j === path.length) out += "/";
