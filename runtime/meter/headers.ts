@@ -52,14 +52,58 @@ export function limitHeaders(
     chosen = pool.reduce((best, r) => (r.windowEnd > best.windowEnd ? r : best));
     retryAfter = Math.max(...pool.map((r) => secondsUntil(r.windowEnd, now)));
   }
-  const name = `"${chosen.meter}.${chosen.window}"`;
-  const windowSeconds = Math.round((chosen.windowEnd - chosen.windowStart) / 1000);
+  const policy = policyOf(chosen);
   const headers: (readonly [string, string])[] = [
-    ["ratelimit-policy", `${name};q=${chosen.limit};w=${windowSeconds}`],
-    ["ratelimit", `${name};r=${admitted ? available(chosen) : 0};t=${secondsUntil(chosen.windowEnd, now)}`],
+    ["ratelimit-policy", policy.value],
+    [
+      "ratelimit",
+      `${policy.name};r=${admitted ? available(chosen) : 0};t=${secondsUntil(chosen.windowEnd, now)}`,
+    ],
   ];
   if (retryAfter !== null) headers.push(["retry-after", String(retryAfter)]);
   return { headers, exceeded: admitted ? null : chosen.meter };
+}
+
+interface Policy {
+  readonly meter: string;
+  readonly window: MeterWindow;
+  readonly limit: number;
+  readonly windowSeconds: number;
+  /** The item's key, `"<meter>.<window>"`. */
+  readonly name: string;
+  /** The RateLimit-Policy field value. */
+  readonly value: string;
+}
+
+let lastPolicy: Policy | null = null;
+
+/**
+ * The advertised limit's key and policy field. Consecutive requests mostly advertise the same limit: its
+ * strings are built (and flattened by the first header check) once, not per request.
+ */
+function policyOf(chosen: LimitReading): Policy {
+  const windowSeconds = Math.round((chosen.windowEnd - chosen.windowStart) / 1000);
+  const last = lastPolicy;
+  if (
+    last !== null &&
+    last.meter === chosen.meter &&
+    last.window === chosen.window &&
+    last.limit === chosen.limit &&
+    last.windowSeconds === windowSeconds
+  ) {
+    return last;
+  }
+  const name = `"${chosen.meter}.${chosen.window}"`;
+  const policy = {
+    meter: chosen.meter,
+    window: chosen.window,
+    limit: chosen.limit,
+    windowSeconds,
+    name,
+    value: `${name};q=${chosen.limit};w=${windowSeconds}`,
+  };
+  lastPolicy = policy;
+  return policy;
 }
 
 /** Quota left as the draft's non-negative Integer `r` (§4.1.1). */

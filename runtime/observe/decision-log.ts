@@ -212,7 +212,9 @@ export class DecisionLog {
     this.admitSlotWaiters();
     this.inFlight = batch.length;
     try {
-      this.sink.send(batch.join("\n") + "\n", batch.length, this.onSent);
+      const lines = batch.length;
+      batch.push(""); // the last line's newline, without concatenating onto the joined batch (a copy)
+      this.sink.send(batch.join("\n"), lines, this.onSent);
     } catch (error) {
       this.onFatal(error instanceof Error ? error : new Error(String(error)));
     }

@@ -168,6 +168,20 @@ describe("headers (draft-ietf-httpapi-ratelimit-headers)", () => {
     ]);
   });
 
+  it("advertises each request's own limit when consecutive requests meet different ones", async () => {
+    const { meters: m } = await meters({
+      p: [{ id: "m", limits: { minute: 10 } }],
+      q: [{ id: "m", limits: { minute: 20 } }],
+      r: [{ id: "n", limits: { hour: 20 } }],
+    });
+    const policyOf = async (proxy: string) => header(await m.admit(request({ proxy })), "ratelimit-policy");
+    expect(await policyOf("p")).toBe('"m.minute";q=10;w=60');
+    expect(await policyOf("q")).toBe('"m.minute";q=20;w=60');
+    expect(await policyOf("r")).toBe('"n.hour";q=20;w=3600');
+    expect(await policyOf("p")).toBe('"m.minute";q=10;w=60');
+    expect(header(await m.admit(request({ proxy: "r" })), "ratelimit")).toBe('"n.hour";r=18;t=3570');
+  });
+
   it("answers a rejection with Retry-After until every exceeded window resets", async () => {
     const { meters: m } = await meters({ p: [{ id: "m", limits: { minute: 10, hour: 100 } }] });
     for (let i = 0; i < 10; i++) await m.admit(request());
