@@ -54,10 +54,13 @@ const enum Byte {
   CloseArray = 0x5d,
 }
 
-// Per open container (index: depth, 1-based): its state and whether it is written (not inside a cut),
-// how many members were kept, the member's comma (-1 for the first), where the member began, and
-// whether the member is cut; for objects, the keys read so far, as text positions from (depth - 1) ×
-// Limit.Keys in keyStarts and keyEnds.
+// The open container's bookkeeping lives in locals of pass() (registers, once TurboFan has it), and is
+// saved here, per depth, only while a nested container is open: reading a module's typed array costs
+// about ten instructions of checks (callgrind), and a member touched eight of them. Per depth (0-based,
+// the depth of the container whose locals are saved): whether it is an object, its state, whether it is
+// written (not inside a cut), how many members were kept, the member's comma (-1 for the first), where
+// the member began, whether the member is cut, and the keys read so far. An object's keys are text
+// positions from (depth - 1) × Limit.Keys in keyStarts and keyEnds (depth 1-based there).
 const isObject = new Uint8Array(Limit.Depth + 1);
 const states: (CutState | null)[] = new Array(Limit.Depth + 1).fill(null);
 const emits = new Uint8Array(Limit.Depth + 1);
@@ -101,7 +104,7 @@ export function cutText(bytes: Uint8Array, text: string, root: CutState): string
     if (error === GIVE_UP) return undefined;
     throw error;
   } finally {
-    states.fill(null, 0, deepest + 1); // no state outlives the pass
+    for (let depth = 0; depth <= deepest; depth++) states[depth] = null; // no state outlives the pass
   }
   const result = copyFrom === 0 ? text : out + text.slice(copyFrom);
   out = "";
@@ -110,36 +113,59 @@ export function cutText(bytes: Uint8Array, text: string, root: CutState): string
 }
 
 function pass(bytes: Uint8Array, text: string, root: CutState): void {
+  // The open container (depth 0: none, the top-level value).
   let depth = 0;
+  let inObject = false;
+  let containerState: CutState | null = null;
+  let containerEmit = true;
+  let kept = 0;
+  let comma = -1;
+  let memberStart = 0;
+  let memberIsCut = false;
+  let keys = 0;
+
   let state: CutState | null = root; // of the value about to be read
   let emit = true; // whether that value is written
   let pos = skipSpace(bytes, 0);
   if (pos > 0) cut(0, pos, "");
   for (;;) {
-    // A value at pos.
+    // A value at pos; `entered` when it opens a container that is not empty.
+    let entered = false;
     const code = at(bytes, pos);
     if (code === Byte.OpenObject || code === Byte.OpenArray) {
-      if (++depth > Limit.Depth) throw GIVE_UP;
+      if (depth === Limit.Depth) throw GIVE_UP;
+      isObject[depth] = inObject ? 1 : 0;
+      states[depth] = containerState;
+      emits[depth] = containerEmit ? 1 : 0;
+      keptCounts[depth] = kept;
+      commas[depth] = comma;
+      memberStarts[depth] = memberStart;
+      memberCut[depth] = memberIsCut ? 1 : 0;
+      keysRead[depth] = keys;
+      depth++;
       if (depth > deepest) deepest = depth;
-      const object = code === Byte.OpenObject;
-      isObject[depth] = object ? 1 : 0;
-      states[depth] = state;
-      emits[depth] = emit ? 1 : 0;
-      keptCounts[depth] = 0;
-      commas[depth] = -1;
+      inObject = code === Byte.OpenObject;
+      containerState = state;
+      containerEmit = emit;
+      kept = 0;
+      comma = -1;
+      memberIsCut = false;
+      keys = 0;
       const start = pos + 1;
       pos = skipSpace(bytes, start);
       if (emit && pos !== start) cut(start, pos, "");
-      if (at(bytes, pos) === (object ? Byte.CloseObject : Byte.CloseArray)) {
+      if (at(bytes, pos) === (inObject ? Byte.CloseObject : Byte.CloseArray)) {
         pos++;
         depth--;
-      } else {
-        const next = object ? member(bytes, text, pos, depth, 0) : element(pos, depth);
-        pos = next.pos;
-        state = next.state;
-        emit = next.emit;
-        continue;
-      }
+        inObject = isObject[depth] === 1;
+        containerState = states[depth]!;
+        containerEmit = emits[depth] === 1;
+        kept = keptCounts[depth]!;
+        comma = commas[depth]!;
+        memberStart = memberStarts[depth]!;
+        memberIsCut = memberCut[depth] === 1;
+        keys = keysRead[depth]!;
+      } else entered = true;
     } else if (code === Byte.Quote) {
       const start = pos;
       pos = stringEnd(bytes, pos);
@@ -153,105 +179,70 @@ function pass(bytes: Uint8Array, text: string, root: CutState): void {
     } else pos = literalEnd(bytes, pos);
 
     // After a value: the end of the text, or the next member or element, or the container's end.
-    for (;;) {
+    while (!entered) {
       if (depth === 0) {
         const end = skipSpace(bytes, pos);
         if (end !== bytes.length) throw GIVE_UP;
         if (end !== pos) cut(pos, end, "");
         return;
       }
-      if (memberCut[depth] === 1) cut(memberStarts[depth]!, pos, "");
-      const written = emits[depth] === 1;
+      if (memberIsCut) cut(memberStart, pos, "");
       const start = pos;
       pos = skipSpace(bytes, pos);
-      if (written && pos !== start) cut(start, pos, "");
+      if (containerEmit && pos !== start) cut(start, pos, "");
       const next = at(bytes, pos);
       if (next === Byte.Comma) {
-        commas[depth] = pos;
+        comma = pos;
         pos = skipSpace(bytes, pos + 1); // cut or kept with the member
         break;
       }
-      if (next !== (isObject[depth] === 1 ? Byte.CloseObject : Byte.CloseArray)) throw GIVE_UP;
+      if (next !== (inObject ? Byte.CloseObject : Byte.CloseArray)) throw GIVE_UP;
       pos++;
-      states[depth] = null;
       depth--;
+      inObject = isObject[depth] === 1;
+      containerState = states[depth]!;
+      containerEmit = emits[depth] === 1;
+      kept = keptCounts[depth]!;
+      comma = commas[depth]!;
+      memberStart = memberStarts[depth]!;
+      memberIsCut = memberCut[depth] === 1;
+      keys = keysRead[depth]!;
     }
-    const next =
-      isObject[depth] === 1 ? member(bytes, text, pos, depth, keysRead[depth]!) : element(pos, depth);
-    pos = next.pos;
-    state = next.state;
-    emit = next.emit;
+
+    // The next member (its key and colon) or element at pos: its state, and whether it is written.
+    const entryStart = pos;
+    if (inObject) {
+      if (at(bytes, pos) !== Byte.Quote) throw GIVE_UP;
+      pos = stringEnd(bytes, pos);
+      if (containerEmit) {
+        if (rewrite) throw GIVE_UP; // an escaped key could spell another key differently
+        checkKey(bytes, entryStart + 1, pos - 1, depth, keys);
+      }
+      keys++;
+      state = containerState === null ? null : containerState.member(bytes, text, entryStart + 1, pos - 1);
+    } else state = containerState === null ? null : containerState.element();
+    memberIsCut = containerEmit && state?.drop === true;
+    emit = containerEmit && !memberIsCut;
+    if (memberIsCut) state = null;
+    memberStart = comma >= 0 ? comma : entryStart;
+    if (emit) {
+      // It stays. Its comma goes when everything before it was cut; the whitespace after the comma always.
+      if (comma >= 0) {
+        if (kept === 0) cut(comma, entryStart, "");
+        else if (entryStart !== comma + 1) cut(comma + 1, entryStart, "");
+      }
+      kept++;
+    }
+    if (inObject) {
+      let start = pos;
+      pos = skipSpace(bytes, pos);
+      if (emit && pos !== start) cut(start, pos, "");
+      if (at(bytes, pos) !== Byte.Colon) throw GIVE_UP;
+      start = ++pos;
+      pos = skipSpace(bytes, pos);
+      if (emit && pos !== start) cut(start, pos, "");
+    }
   }
-}
-
-/** The next value to read: where it starts, its state, and whether it is written. */
-interface NextValue {
-  pos: number;
-  state: CutState | null;
-  emit: boolean;
-}
-
-const nextValue: NextValue = { pos: 0, state: null, emit: false };
-
-/** Reads an object member's key and colon at `pos`; the value follows. */
-function member(bytes: Uint8Array, text: string, pos: number, depth: number, index: number): NextValue {
-  if (at(bytes, pos) !== Byte.Quote) throw GIVE_UP;
-  const keyStart = pos;
-  pos = stringEnd(bytes, pos);
-  const written = emits[depth] === 1;
-  if (written) {
-    if (rewrite) throw GIVE_UP; // an escaped key could spell another key differently
-    checkKey(bytes, keyStart + 1, pos - 1, depth, index);
-  }
-  keysRead[depth] = index + 1;
-  const container = states[depth]!;
-  const state = container === null ? null : container.member(bytes, text, keyStart + 1, pos - 1);
-  const isCut = written && state?.drop === true;
-  const emit = written && !isCut;
-  const comma = commas[depth]!;
-  memberCut[depth] = isCut ? 1 : 0;
-  memberStarts[depth] = comma >= 0 ? comma : keyStart;
-  if (emit) keep(depth, keyStart);
-  let start = pos;
-  pos = skipSpace(bytes, pos);
-  if (emit && pos !== start) cut(start, pos, "");
-  if (at(bytes, pos) !== Byte.Colon) throw GIVE_UP;
-  start = ++pos;
-  pos = skipSpace(bytes, pos);
-  if (emit && pos !== start) cut(start, pos, "");
-  nextValue.pos = pos;
-  nextValue.state = isCut ? null : state;
-  nextValue.emit = emit;
-  return nextValue;
-}
-
-/** An array element at `pos`. */
-function element(pos: number, depth: number): NextValue {
-  const written = emits[depth] === 1;
-  const container = states[depth]!;
-  const state = container === null ? null : container.element();
-  const isCut = written && state?.drop === true;
-  const comma = commas[depth]!;
-  memberCut[depth] = isCut ? 1 : 0;
-  memberStarts[depth] = comma >= 0 ? comma : pos;
-  if (written && !isCut) keep(depth, pos);
-  nextValue.pos = pos;
-  nextValue.state = isCut ? null : state;
-  nextValue.emit = written && !isCut;
-  return nextValue;
-}
-
-/**
- * A member or element at `start` stays. Its comma goes when everything before it was cut; the whitespace
- * after the comma goes always.
- */
-function keep(depth: number, start: number): void {
-  const comma = commas[depth]!;
-  if (comma >= 0) {
-    if (keptCounts[depth] === 0) cut(comma, start, "");
-    else if (start !== comma + 1) cut(comma + 1, start, "");
-  }
-  keptCounts[depth]!++;
 }
 
 /** Gives up on an integer-like key (V8 orders those first), a duplicate (JSON.parse keeps the last), or too many keys. */
