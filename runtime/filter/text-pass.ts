@@ -15,6 +15,9 @@
 // a dozen calls TurboFan would not inline (about 150 instructions per character, callgrind). The pass
 // is synchronous and not re-entrant, so its scratch state lives in this module.
 
+import { Buffer } from "node:buffer";
+import { Ascii } from "../ascii.ts";
+
 /** What the pass needs of a path state (./destroy-text.ts). */
 export interface CutState {
   /** Whether the member or element in this state is cut. */
@@ -27,7 +30,7 @@ export interface CutState {
 /** Thrown inside the pass when the answer is not certain; never escapes it. */
 const GIVE_UP = Symbol("give-up");
 
-// biome-ignore lint/suspicious/noConstEnum: inlined within this file only (see Byte below)
+// biome-ignore lint/suspicious/noConstEnum: inlined by esbuild (see ../ascii.ts)
 const enum Limit {
   Depth = 64,
   /** Keys per object compared for duplicates; an object with more is left to the general path. */
@@ -35,24 +38,6 @@ const enum Limit {
   Keys = 64,
   /** Integers of at most this many characters are written by JSON.stringify exactly as they are. */
   ExactIntegerChars = 15,
-}
-
-// The bytes the pass compares with, as a const enum: esbuild writes its members as literals, where module
-// constants become `var`s in the bundle that TurboFan loads and checks at every comparison.
-// biome-ignore lint/suspicious/noConstEnum: inlined within this file only, never exported
-const enum Byte {
-  Quote = 0x22,
-  Backslash = 0x5c,
-  Comma = 0x2c,
-  Colon = 0x3a,
-  Minus = 0x2d,
-  Zero = 0x30,
-  Nine = 0x39,
-  OpenObject = 0x7b,
-  CloseObject = 0x7d,
-  OpenArray = 0x5b,
-  CloseArray = 0x5d,
-  Space = 0x20,
 }
 
 // The open container's bookkeeping lives in locals of pass() (registers, once TurboFan has it), and is
@@ -137,7 +122,7 @@ function pass(bytes: Uint8Array, text: string, root: CutState): void {
     // A value at pos; `entered` when it opens a container that is not empty.
     let entered = false;
     const code = at(bytes, pos);
-    if (code === Byte.OpenObject || code === Byte.OpenArray) {
+    if (code === Ascii.OpenBrace || code === Ascii.OpenBracket) {
       if (depth === Limit.Depth) throw GIVE_UP;
       isObject[depth] = inObject ? 1 : 0;
       states[depth] = containerState;
@@ -149,7 +134,7 @@ function pass(bytes: Uint8Array, text: string, root: CutState): void {
       keysRead[depth] = keys;
       depth++;
       if (depth > deepest) deepest = depth;
-      inObject = code === Byte.OpenObject;
+      inObject = code === Ascii.OpenBrace;
       containerState = state;
       containerEmit = emit;
       kept = 0;
@@ -157,22 +142,12 @@ function pass(bytes: Uint8Array, text: string, root: CutState): void {
       memberIsCut = false;
       keys = 0;
       const start = pos + 1;
-      if (start < length && bytes[start]! <= Byte.Space) pos = skipSpace(bytes, start);
+      if (start < length && bytes[start]! <= Ascii.Space) pos = skipSpace(bytes, start);
       else pos = start;
       if (emit && pos !== start) cut(start, pos, "");
-      if (at(bytes, pos) === (inObject ? Byte.CloseObject : Byte.CloseArray)) {
-        pos++;
-        depth--;
-        inObject = isObject[depth] === 1;
-        containerState = states[depth]!;
-        containerEmit = emits[depth] === 1;
-        kept = keptCounts[depth]!;
-        comma = commas[depth]!;
-        memberStart = memberStarts[depth]!;
-        memberIsCut = memberCut[depth] === 1;
-        keys = keysRead[depth]!;
-      } else entered = true;
-    } else if (code === Byte.Quote) {
+      // An empty container is closed by the loop below, as any other; otherwise its first entry follows.
+      entered = at(bytes, pos) !== (inObject ? Ascii.CloseBrace : Ascii.CloseBracket);
+    } else if (code === Ascii.Quote) {
       const start = pos;
       pos = stringEnd(bytes, pos);
       if (emit && rewrite) {
@@ -180,7 +155,7 @@ function pass(bytes: Uint8Array, text: string, root: CutState): void {
         const written = binary(JSON.stringify(JSON.parse(fromBinary(token)) as string));
         if (written !== token) cut(start, pos, written);
       }
-    } else if (code === Byte.Minus || (code >= Byte.Zero && code <= Byte.Nine)) {
+    } else if (code === Ascii.Minus || (code >= Ascii.Zero && code <= Ascii.Nine)) {
       pos = numberEnd(bytes, pos, emit);
     } else pos = literalEnd(bytes, pos);
 
@@ -194,16 +169,16 @@ function pass(bytes: Uint8Array, text: string, root: CutState): void {
       }
       if (memberIsCut) cut(memberStart, pos, "");
       const start = pos;
-      if (pos < length && bytes[pos]! <= Byte.Space) pos = skipSpace(bytes, pos);
+      if (pos < length && bytes[pos]! <= Ascii.Space) pos = skipSpace(bytes, pos);
       if (containerEmit && pos !== start) cut(start, pos, "");
       const next = at(bytes, pos);
-      if (next === Byte.Comma) {
+      if (next === Ascii.Comma) {
         comma = pos;
         pos++;
-        if (pos < length && bytes[pos]! <= Byte.Space) pos = skipSpace(bytes, pos); // cut or kept with the member
+        if (pos < length && bytes[pos]! <= Ascii.Space) pos = skipSpace(bytes, pos); // cut or kept with the member
         break;
       }
-      if (next !== (inObject ? Byte.CloseObject : Byte.CloseArray)) throw GIVE_UP;
+      if (next !== (inObject ? Ascii.CloseBrace : Ascii.CloseBracket)) throw GIVE_UP;
       pos++;
       depth--;
       inObject = isObject[depth] === 1;
@@ -219,7 +194,7 @@ function pass(bytes: Uint8Array, text: string, root: CutState): void {
     // The next member (its key and colon) or element at pos: its state, and whether it is written.
     const entryStart = pos;
     if (inObject) {
-      if (at(bytes, pos) !== Byte.Quote) throw GIVE_UP;
+      if (at(bytes, pos) !== Ascii.Quote) throw GIVE_UP;
       pos = stringEnd(bytes, pos);
       if (containerEmit) {
         if (rewrite) throw GIVE_UP; // an escaped key could spell another key differently
@@ -242,11 +217,11 @@ function pass(bytes: Uint8Array, text: string, root: CutState): void {
     }
     if (inObject) {
       let start = pos;
-      if (pos < length && bytes[pos]! <= Byte.Space) pos = skipSpace(bytes, pos);
+      if (pos < length && bytes[pos]! <= Ascii.Space) pos = skipSpace(bytes, pos);
       if (emit && pos !== start) cut(start, pos, "");
-      if (at(bytes, pos) !== Byte.Colon) throw GIVE_UP;
+      if (at(bytes, pos) !== Ascii.Colon) throw GIVE_UP;
       start = ++pos;
-      if (pos < length && bytes[pos]! <= Byte.Space) pos = skipSpace(bytes, pos);
+      if (pos < length && bytes[pos]! <= Ascii.Space) pos = skipSpace(bytes, pos);
       if (emit && pos !== start) cut(start, pos, "");
     }
   }
@@ -255,7 +230,7 @@ function pass(bytes: Uint8Array, text: string, root: CutState): void {
 /** Gives up on an integer-like key (V8 orders those first), a duplicate (JSON.parse keeps the last), or too many keys. */
 function checkKey(bytes: Uint8Array, start: number, end: number, depth: number, index: number): void {
   const first = at(bytes, start);
-  if (first >= Byte.Zero && first <= Byte.Nine) throw GIVE_UP;
+  if (first >= Ascii.Zero && first <= Ascii.Nine) throw GIVE_UP;
   if (index >= Limit.Keys) throw GIVE_UP;
   const base = (depth - 1) * Limit.Keys;
   const length = end - start;
@@ -307,9 +282,9 @@ function stringEnd(bytes: Uint8Array, pos: number): number {
   let needsRewrite = false;
   for (;;) {
     const code = at(bytes, pos);
-    if (code === Byte.Quote) break;
+    if (code === Ascii.Quote) break;
     if (code < 0x20) throw GIVE_UP; // a raw control character, or the text ended (-1)
-    if (code === Byte.Backslash) {
+    if (code === Ascii.Backslash) {
       needsRewrite = true;
       pos = escapeEnd(bytes, pos);
       continue;
@@ -326,14 +301,14 @@ function escapeEnd(bytes: Uint8Array, pos: number): number {
   if (kind === 0x75) {
     for (let i = 2; i < 6; i++) {
       const hex = at(bytes, pos + i) | 0x20;
-      if (!((hex >= Byte.Zero && hex <= Byte.Nine) || (hex >= 0x61 && hex <= 0x66))) throw GIVE_UP;
+      if (!((hex >= Ascii.Zero && hex <= Ascii.Nine) || (hex >= 0x61 && hex <= 0x66))) throw GIVE_UP;
     }
     return pos + 6;
   }
   // " \ / b f n r t
   if (
-    kind === Byte.Quote ||
-    kind === Byte.Backslash ||
+    kind === Ascii.Quote ||
+    kind === Ascii.Backslash ||
     kind === 0x2f ||
     kind === 0x62 ||
     kind === 0x66 ||
@@ -350,12 +325,12 @@ function escapeEnd(bytes: Uint8Array, pos: number): number {
 function numberEnd(bytes: Uint8Array, start: number, emit: boolean): number {
   let pos = start;
   let exact = true;
-  if (at(bytes, pos) === Byte.Minus) pos++;
+  if (at(bytes, pos) === Ascii.Minus) pos++;
   const first = at(bytes, pos);
-  if (first === Byte.Zero) {
+  if (first === Ascii.Zero) {
     pos++;
     if (pos - start > 1) exact = false; // "-0": JSON.stringify writes 0
-  } else if (first > Byte.Zero && first <= Byte.Nine) {
+  } else if (first > Ascii.Zero && first <= Ascii.Nine) {
     pos = digitsEnd(bytes, pos);
   } else throw GIVE_UP;
   if (at(bytes, pos) === 0x2e) {
@@ -366,7 +341,7 @@ function numberEnd(bytes: Uint8Array, start: number, emit: boolean): number {
   if (exponent === 0x65 || exponent === 0x45) {
     exact = false;
     const sign = at(bytes, ++pos);
-    if (sign === 0x2b || sign === Byte.Minus) pos++;
+    if (sign === 0x2b || sign === Ascii.Minus) pos++;
     pos = digitsEnd(bytes, pos);
   }
   if (!emit || (exact && pos - start <= Limit.ExactIntegerChars)) return pos;
@@ -380,38 +355,21 @@ function numberEnd(bytes: Uint8Array, start: number, emit: boolean): number {
 /** Past one or more digits at `pos`. */
 function digitsEnd(bytes: Uint8Array, pos: number): number {
   let code = at(bytes, pos);
-  if (!(code >= Byte.Zero && code <= Byte.Nine)) throw GIVE_UP;
+  if (!(code >= Ascii.Zero && code <= Ascii.Nine)) throw GIVE_UP;
   do code = at(bytes, ++pos);
-  while (code >= Byte.Zero && code <= Byte.Nine);
+  while (code >= Ascii.Zero && code <= Ascii.Nine);
   return pos;
 }
 
+const TRUE = Buffer.from("true", "latin1");
+const FALSE = Buffer.from("false", "latin1");
+const NULL = Buffer.from("null", "latin1");
+
 function literalEnd(bytes: Uint8Array, pos: number): number {
   const first = at(bytes, pos);
-  if (
-    first === 0x74 &&
-    at(bytes, pos + 1) === 0x72 &&
-    at(bytes, pos + 2) === 0x75 &&
-    at(bytes, pos + 3) === 0x65
-  ) {
-    return pos + 4; // true
-  }
-  if (
-    first === 0x6e &&
-    at(bytes, pos + 1) === 0x75 &&
-    at(bytes, pos + 2) === 0x6c &&
-    at(bytes, pos + 3) === 0x6c
-  ) {
-    return pos + 4; // null
-  }
-  if (
-    first === 0x66 &&
-    at(bytes, pos + 1) === 0x61 &&
-    at(bytes, pos + 2) === 0x6c &&
-    at(bytes, pos + 3) === 0x73 &&
-    at(bytes, pos + 4) === 0x65
-  ) {
-    return pos + 5; // false
-  }
-  throw GIVE_UP;
+  const word =
+    first === Ascii.LowerT ? TRUE : first === Ascii.LowerF ? FALSE : first === Ascii.LowerN ? NULL : null;
+  if (word === null || pos + word.length > bytes.length) throw GIVE_UP;
+  for (let index = 1; index < word.length; index++) if (bytes[pos + index] !== word[index]) throw GIVE_UP;
+  return pos + word.length;
 }

@@ -1,5 +1,6 @@
 // Path canonicalization (SPEC §5): the canonical form is both matched by rules and forwarded upstream,
 // so anything an upstream could read differently from us is refused rather than guessed at.
+import { Ascii } from "../ascii.ts";
 
 export type PathRejection =
   | "encoded-slash"
@@ -22,17 +23,6 @@ export interface PathOptions {
   allowPathParameters: boolean;
   /** Accept `%25XX` (an upstream that decodes twice sees a different path). Unsafe. */
   allowDoubleEncoding: boolean;
-}
-
-// A const enum: esbuild writes its members as literals, where module constants become `var`s in the
-// bundle that TurboFan loads and checks at every comparison in the loops below.
-// biome-ignore lint/suspicious/noConstEnum: inlined within this file only, never exported
-const enum Char {
-  Slash = 0x2f,
-  Dot = 0x2e,
-  Percent = 0x25,
-  Semicolon = 0x3b,
-  Backslash = 0x5c,
 }
 
 // Per ASCII code: 1 = unreserved (RFC 3986 §2.3), 2 = other char allowed raw in a path (sub-delims, ":",
@@ -82,14 +72,14 @@ export function canonicalizePath(raw: string, options: PathOptions): PathResult 
 
 function canonicalize(raw: string, options: PathOptions): PathResult {
   if (raw.length === 0) return { ok: true, path: "/" };
-  if (raw.charCodeAt(0) !== Char.Slash) return reject("not-absolute");
+  if (raw.charCodeAt(0) !== Ascii.Slash) return reject("not-absolute");
   // Fast path: only raw-allowed ASCII, no escapes, no empty or dot-led segment => already canonical.
-  let prev = Char.Slash;
+  let prev = Ascii.Slash;
   for (let i = 1; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
-    if (c >= 128 || RAW[c] === 0 || c === Char.Percent) return slowPath(raw, options);
-    if (prev === Char.Slash && (c === Char.Slash || c === Char.Dot)) return slowPath(raw, options);
-    if (c === Char.Semicolon && !options.allowPathParameters) return reject("path-parameter");
+    if (c >= 128 || RAW[c] === 0 || c === Ascii.Percent) return slowPath(raw, options);
+    if (prev === Ascii.Slash && (c === Ascii.Slash || c === Ascii.Dot)) return slowPath(raw, options);
+    if (c === Ascii.Semicolon && !options.allowPathParameters) return reject("path-parameter");
     prev = c;
   }
   return { ok: true, path: raw };
@@ -137,7 +127,7 @@ function slowPath(raw: string, options: PathOptions): PathResult {
   let percent25 = false; // some "%25" was kept
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);
-    if (c === Char.Percent) {
+    if (c === Ascii.Percent) {
       const h = hexAt(raw, i + 1);
       const l = h < 0 ? -1 : hexAt(raw, i + 2);
       if (l < 0) return reject("invalid-percent-encoding");
@@ -148,18 +138,18 @@ function slowPath(raw: string, options: PathOptions): PathResult {
         if (need === 0 && foldsToAscii(cp)) return reject("compatibility-character");
         replacement = ESCAPE[b]!;
       } else {
-        if (b === Char.Slash) return reject("encoded-slash");
-        if (b === Char.Backslash) return reject("encoded-backslash");
+        if (b === Ascii.Slash) return reject("encoded-slash");
+        if (b === Ascii.Backslash) return reject("encoded-backslash");
         if (b < 0x20 || b === 0x7f) return reject("control-character");
         // Upstreams that strip `;params` after decoding read `/..%3B/` as `/../`.
-        if (b === Char.Semicolon && !options.allowPathParameters) return reject("path-parameter");
+        if (b === Ascii.Semicolon && !options.allowPathParameters) return reject("path-parameter");
         if (need > 0) return reject("invalid-utf8");
         // RFC 3986 §6.2.2.2 decodes unreserved characters. Sub-delimiters, ":" and "@" are decoded too: they
         // mean nothing special in an HTTP path and upstreams decode them, so `%3A` must not hide a `:` from
         // a rule. ";" (allowed above) stays encoded; the rest stays encoded, uppercase (§6.2.2.1).
-        replacement = RAW[b] !== 0 && b !== Char.Semicolon ? CHAR[b]! : ESCAPE[b]!;
-        if (b === Char.Dot && prevSlash) dotSegment = true;
-        else if (b === Char.Percent) percent25 = true;
+        replacement = RAW[b] !== 0 && b !== Ascii.Semicolon ? CHAR[b]! : ESCAPE[b]!;
+        if (b === Ascii.Dot && prevSlash) dotSegment = true;
+        else if (b === Ascii.Percent) percent25 = true;
       }
       prevSlash = false;
       const same =
@@ -191,12 +181,12 @@ function slowPath(raw: string, options: PathOptions): PathResult {
       prevSlash = false;
       continue;
     }
-    if (c === Char.Backslash) return reject("backslash");
+    if (c === Ascii.Backslash) return reject("backslash");
     if (c < 0x20 || c === 0x7f) return reject("control-character");
-    if (c === Char.Semicolon && !options.allowPathParameters) return reject("path-parameter");
+    if (c === Ascii.Semicolon && !options.allowPathParameters) return reject("path-parameter");
     if (need > 0) return reject("invalid-utf8");
-    const slash = c === Char.Slash;
-    if (c === Char.Dot && prevSlash) dotSegment = true;
+    const slash = c === Ascii.Slash;
+    if (c === Ascii.Dot && prevSlash) dotSegment = true;
     if (slash && prevSlash) {
       // Merge runs of slashes.
       out += raw.slice(start, i);
@@ -247,8 +237,8 @@ function removeDotSegments(path: string): string {
   for (let i = 0; i < path.length; ) {
     let j = path.indexOf("/", i + 1);
     if (j < 0) j = path.length;
-    const dot = path.charCodeAt(i + 1) === Char.Dot;
-    const dotDot = dot && j === i + 3 && path.charCodeAt(i + 2) === Char.Dot;
+    const dot = path.charCodeAt(i + 1) === Ascii.Dot;
+    const dotDot = dot && j === i + 3 && path.charCodeAt(i + 2) === Ascii.Dot;
     if (dotDot) out = out.slice(0, Math.max(0, out.lastIndexOf("/")));
     if (dotDot || (dot && j === i + 2)) {
       if (j === path.length) out += "/";

@@ -5,6 +5,7 @@
 // are matched in place (ASCII case folded) against fixed tables instead, and come back as shared,
 // already hashed strings.
 import { Buffer } from "node:buffer";
+import { Ascii, AsciiBit } from "../ascii.ts";
 
 const COMMON_RESPONSE = [
   "accept-ranges",
@@ -102,17 +103,8 @@ function byLength(names: readonly string[]): readonly (readonly CommonName[] | u
 const RESPONSE_BY_LENGTH = byLength(COMMON_RESPONSE);
 const REQUEST_BY_LENGTH = byLength(COMMON_REQUEST);
 
-// A const enum: esbuild writes its members as literals, where module constants become `var`s in the
-// bundle that TurboFan loads and checks at every use.
-// biome-ignore lint/suspicious/noConstEnum: inlined within this file only, never exported
-const enum Ascii {
-  UpperA = 0x41,
-  UpperZ = 0x5a,
-  CaseBit = 0x20,
-}
-
 function foldCase(code: number): number {
-  return code >= Ascii.UpperA && code <= Ascii.UpperZ ? code | Ascii.CaseBit : code;
+  return code >= Ascii.UpperA && code <= Ascii.UpperZ ? code | AsciiBit.Case : code;
 }
 
 /** A response header name in lower case: a shared string for common names, a new one otherwise. */

@@ -130,6 +130,24 @@ const destroyFilters = fc
   .map((lists) => lists.map((paths): Filter => ({ op: "destroy", paths })));
 
 describe("destroy as a text pass", () => {
+  it("closes empty containers, reads literals and refuses misplaced commas", () => {
+    const plan = planOf([{ op: "destroy", paths: ["$.a.b"] }]);
+    for (const text of [
+      "{}",
+      "[]",
+      "{ }",
+      '{"a":{},"c":[ ]}',
+      '{"a":{"b":1},"c":[[],{}]}',
+      "[true,false,null]",
+    ]) {
+      expect(textPass(plan, text)).toBe(general(plan, text));
+    }
+    expect(textPass(plan, '{"a":{"b":1},"c":[[],{}]}')).toBe('{"a":{},"c":[[],{}]}');
+    for (const text of ["[,1]", "{,}", "[1,]", "[tru]", "[nul", "fals", '{"a":{},}']) {
+      expect(textPass(plan, text)).toBeUndefined();
+    }
+  });
+
   it("writes what the general path writes, whatever the spelling", () => {
     fc.assert(
       fc.property(documents, spellings, destroyFilters, (document, spelling, filters) => {
