@@ -10,8 +10,8 @@ const remembered = new Map<string, string>();
 
 export function decisionRecordJson(record: DecisionRecord): string {
   let line =
-    `{"time":${timeJson(record.time)},"requestId":${stringJson(record.requestId)}` +
-    `${who(record)},"path":${pathJson(record.path)}${outcome(record)}`;
+    `{"time":${times.of(record.time)},"requestId":${stringJson(record.requestId)}` +
+    `${who(record)},"path":${paths.of(record.path)}${outcome(record)}`;
   if (record.meter !== undefined) {
     const meter = record.meter instanceof JsonText ? record.meter.text : plainDataJson(record.meter, idJson);
     line += `,"meter":${meter}`;
@@ -66,28 +66,26 @@ function outcome({ verdict, status, code, scope, rule }: DecisionRecord): string
   return json;
 }
 
-// Under load, consecutive records mostly share their millisecond and their path: each is escaped (a regular
-// expression test, about 400 instructions) once for the run of records that share it.
-let lastTime = "";
-let lastTimeJson = '""';
-let lastPath = "";
-let lastPathJson = '""';
+/**
+ * One string's JSON, escaped once for a run of calls with the same string. Under load, consecutive
+ * records mostly share their millisecond and their path, and escaping is a regular expression test
+ * (about 400 instructions).
+ */
+class RepeatedJson {
+  private last = "";
+  private json = '""';
 
-function timeJson(time: string): string {
-  if (time !== lastTime) {
-    lastTime = time;
-    lastTimeJson = stringJson(time);
+  of(value: string): string {
+    if (value !== this.last) {
+      this.last = value;
+      this.json = stringJson(value);
+    }
+    return this.json;
   }
-  return lastTimeJson;
 }
 
-function pathJson(path: string): string {
-  if (path !== lastPath) {
-    lastPath = path;
-    lastPathJson = stringJson(path);
-  }
-  return lastPathJson;
-}
+const times = new RepeatedJson();
+const paths = new RepeatedJson();
 
 /** Ids, codes and methods repeat from request to request: each is escaped once. */
 function idJson(value: string | null): string {
