@@ -1,8 +1,9 @@
 // Which headers cross the gateway. Requests lose hop-by-hop headers (RFC 9110 §7.6.1),
 // headers that make upstreams reinterpret the method or path, the caller's credential
 // and anything the upstream credential owns; responses lose hop-by-hop headers.
-import { Buffer } from "node:buffer";
+import type { Buffer } from "node:buffer";
 import { lowerCaseHeaderName } from "./header-names.ts";
+import { headerValueText } from "./header-values.ts";
 import { ownValues, type RequestHeaders } from "./request-headers.ts";
 
 const HOP_BY_HOP = [
@@ -125,7 +126,7 @@ export function responseHeaderList(raw: readonly (Buffer | string)[]): string[] 
     const rawName = raw[index]!;
     const rawValue = raw[index + 1]!;
     const name = typeof rawName === "string" ? rawName.toLowerCase() : lowerCaseHeaderName(rawName);
-    const value = typeof rawValue === "string" ? rawValue : latin1(rawValue);
+    const value = typeof rawValue === "string" ? rawValue : headerValueText(rawValue);
     if (name === "connection") connection = connection === null ? value : `${connection},${value}`;
     if (RESPONSE_DROPPED.has(name)) continue;
     out.push(name, value);
@@ -165,17 +166,3 @@ export const REWRITTEN_BODY_DROPPED = new Set([
   "content-range",
   "accept-ranges",
 ]);
-
-interface Latin1Sliceable {
-  latin1Slice(start: number, end: number): string;
-}
-
-/**
- * toString("latin1") through the binding behind it, `latin1Slice` (undocumented, in Node since v0.x),
- * without the argument handling around it: 0.7k fewer instructions per 5-header response (callgrind).
- * A Node without it gets toString.
- */
-const latin1: (bytes: Buffer) => string =
-  typeof (Buffer.prototype as Partial<Latin1Sliceable>).latin1Slice === "function"
-    ? (bytes) => (bytes as unknown as Latin1Sliceable).latin1Slice(0, bytes.length)
-    : (bytes) => bytes.toString("latin1");
