@@ -42,7 +42,7 @@ export interface ForwardHeaderInput {
   readonly owned: readonly string[];
   /** Headers to set (lower-case names): upstream credential, and so on. */
   readonly set: readonly (readonly [string, string])[];
-  /** When a response filter will run, ask for an uncompressed body. */
+  /** When a response filter will run, ask for an uncompressed body (replacing the caller's Accept-Encoding). */
   readonly identityEncoding: boolean;
 }
 
@@ -61,7 +61,12 @@ export function forwardHeaders(input: ForwardHeaderInput): string[] {
   const out: string[] = [];
   pushPairs(out, input.set);
   out.push("x-request-id", input.requestId);
-  if (input.identityEncoding) out.push("accept-encoding", "identity");
+  // A filter reads the body: the caller's Accept-Encoding is replaced by identity. Without one, none is
+  // sent (RFC 9110 §12.5.3 lets a server pick any coding then; servers compress only when asked, and a
+  // gzip, deflate or br answer is decoded before filtering anyway).
+  if (input.identityEncoding && ownValues(input.headers.byName, "accept-encoding") !== undefined) {
+    out.push("accept-encoding", "identity");
+  }
   const forwardedForAt = out.push("x-forwarded-for", "") - 1;
   let forwardedFor = "";
   for (let index = 0; index < raw.length; index += 2) {

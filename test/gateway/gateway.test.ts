@@ -150,6 +150,24 @@ describe("allowed requests", () => {
     expect(response.headers["content-length"]).toBe(String(Buffer.byteLength(response.text)));
   });
 
+  it("ask for an uncompressed body when filtering: the caller's Accept-Encoding becomes identity, none stays none", async () => {
+    const seen = await upstreamSaw(async () => {
+      await send("/main/json/charges", { headers: { ...reader, "accept-encoding": "gzip, br" } });
+      await send("/main/json/charges", { headers: reader });
+    });
+    expect(seen.map((request) => request.headers["accept-encoding"])).toEqual(["identity", undefined]);
+  });
+
+  it("filter a gzipped JSON response the upstream compressed unasked: decoded, cut, sent uncompressed", async () => {
+    const response = await send("/main/gzip/charges", { headers: reader });
+    expect(response.status).toBe(200);
+    expect(response.headers["content-encoding"]).toBeUndefined();
+    expect(response.text).not.toContain("4242424242424242");
+    const document = response.json() as typeof CARD_DOCUMENT;
+    expect(document.data[1]!.card).toEqual({ brand: "mastercard" });
+    expect(response.headers["content-length"]).toBe(String(Buffer.byteLength(response.text)));
+  });
+
   it("filter an indented JSON response with destroy alone: compact, the field cut, the rest as JSON.stringify writes it", async () => {
     const response = await send("/main/pretty", { headers: reader });
     expect(response.status).toBe(200);

@@ -21,7 +21,11 @@ export function gatewayPolicy(upstreamUrl: string, deadUrl: string, extraRules: 
         id: "api",
         url: upstreamUrl,
         filters: [
-          { op: "destroy", paths: ["$.data[*].card.number"], match: { path: "^/(json|text|big|pretty)" } },
+          {
+            op: "destroy",
+            paths: ["$.data[*].card.number"],
+            match: { path: "^/(json|text|big|pretty|gzip)" },
+          },
         ],
       },
       { id: "dead", url: deadUrl },
@@ -54,7 +58,7 @@ export function gatewayPolicy(upstreamUrl: string, deadUrl: string, extraRules: 
             id: "read",
             effect: "allow",
             methods: ["GET", "HEAD"],
-            path: "^/(json|text|big|pretty|slow|echo|status)(/.*)?$",
+            path: "^/(json|text|big|pretty|gzip|slow|echo|status)(/.*)?$",
           },
           { id: "write", effect: "allow", methods: ["POST"], path: "^/echo$", credentials: ["writer"] },
           {

@@ -1,9 +1,11 @@
 // A real upstream HTTP server that records exactly what reaches it, and answers by path:
 // `/json/*` a JSON document with card numbers and emails, `/text` plain text, `/slow/<ms>`
 // after a delay, `/big/<bytes>` a large JSON document, `/pretty` the card document indented and
-// with numbers spelled as JSON.stringify would not (`1200.0`), anything else an echo.
+// with numbers spelled as JSON.stringify would not (`1200.0`), `/gzip/*` the card document gzipped
+// whatever the request accepts, anything else an echo.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 
 export interface RecordedRequest {
   readonly method: string;
@@ -58,6 +60,14 @@ export async function startRecordingUpstream(): Promise<RecordingUpstream> {
       } else if (path === "/pretty") {
         const pretty = JSON.stringify(CARD_DOCUMENT, null, 2).replace('"amount": 1200', '"amount": 1200.0');
         send(response, 200, "application/json", pretty);
+      } else if (path.startsWith("/gzip")) {
+        const body = gzipSync(JSON.stringify(CARD_DOCUMENT));
+        response.writeHead(200, {
+          "content-type": "application/json",
+          "content-encoding": "gzip",
+          "content-length": body.length,
+        });
+        response.end(body);
       } else if (path === "/text") {
         send(response, 200, "text/plain", "plain text 4242424242424242");
       } else if (path.startsWith("/slow/")) {
