@@ -166,6 +166,7 @@ try {
   const best = new Map<string, Measured>();
   const roundRatios: number[] = [];
   const roundCpuRatios: number[] = [];
+  const roundRps = { bare: [] as number[], rrc: [] as number[] };
   let rrcSent = 0;
   let bareThisRound: Measured | null = null;
   for (let round = 0; round < ROUNDS; round++) {
@@ -177,6 +178,7 @@ try {
       const measured = await load(port, pid, upstream.pid, headers, round === 0);
       if (name === "rrc") rrcSent += measured.sent;
       if (name === "bare") bareThisRound = measured;
+      if (name === "bare" || name === "rrc") roundRps[name].push(measured.rps);
       if (name === "rrc" && bareThisRound !== null) {
         roundRatios.push(measured.rps / bareThisRound.rps);
         roundCpuRatios.push(measured.proxyCpuUs / bareThisRound.proxyCpuUs);
@@ -221,6 +223,11 @@ try {
   );
   console.log(
     `rrc / bare per round (bare measured just before rrc): ${roundRatios.map((r) => `${(r * 100).toFixed(1)}%`).join(", ")}; median ${(medianRatio * 100).toFixed(1)}%`,
+  );
+  const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  console.log(
+    `rrc / bare, mean of all rounds: ${((mean(roundRps.rrc) / mean(roundRps.bare)) * 100).toFixed(1)}% ` +
+      `(${mean(roundRps.rrc).toFixed(0)} against ${mean(roundRps.bare).toFixed(0)} req/s)`,
   );
   console.log(
     `rrc / @fastify/http-proxy throughput: ${(fastifyRatio * 100).toFixed(1)}% (target > 100%: ${verdict(fastifyRatio > 1)})`,
